@@ -1,0 +1,1 @@
+//! Shared helpers for boxkit's cross-crate tests.
