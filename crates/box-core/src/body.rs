@@ -166,9 +166,9 @@ impl Body {
     pub async fn write_to_path(self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| Error::invalid_input(format!("{} is not a file path", path.display())))?;
+        let file_name = path.file_name().ok_or_else(|| {
+            Error::invalid_input(format!("{} is not a file path", path.display()))
+        })?;
         let tmp_name = format!(
             ".{}.boxkit-partial-{}",
             file_name.to_string_lossy(),
@@ -255,7 +255,9 @@ impl Stream for Body {
 
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Body").field("len", &self.len).finish_non_exhaustive()
+        f.debug_struct("Body")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
     }
 }
 
@@ -348,7 +350,10 @@ mod tests {
             stream::iter(vec![Ok(Bytes::from("ab")), Ok(Bytes::from("cd"))]),
             None,
         );
-        assert!(matches!(b.collect(3).await, Err(Error::InvalidInput { .. })));
+        assert!(matches!(
+            b.collect(3).await,
+            Err(Error::InvalidInput { .. })
+        ));
     }
 
     #[tokio::test]

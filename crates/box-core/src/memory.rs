@@ -313,10 +313,7 @@ async fn read_body(body: Body) -> Result<(Bytes, Sha1Hex)> {
 
 fn only_files_and_folders(item: &ItemId, op: &str) -> Result<()> {
     match item {
-        ItemId::WebLink(_) => Err(Error::unsupported(
-            format!("{op} on a web link"),
-            BACKEND,
-        )),
+        ItemId::WebLink(_) => Err(Error::unsupported(format!("{op} on a web link"), BACKEND)),
         _ => Ok(()),
     }
 }
@@ -360,7 +357,11 @@ impl Storage for MemoryStorage {
     fn list_folder(&self, id: &FolderId) -> BoxStream<'_, Result<Item>> {
         let st = self.lock();
         let items: Vec<Result<Item>> = match st.folder(id) {
-            Ok(n) => st.children(n).into_iter().map(|c| Ok(st.to_item(c))).collect(),
+            Ok(n) => st
+                .children(n)
+                .into_iter()
+                .map(|c| Ok(st.to_item(c)))
+                .collect(),
             Err(e) => vec![Err(e)],
         };
         stream::iter(items).boxed()
@@ -491,12 +492,7 @@ impl Storage for MemoryStorage {
         Ok(st.to_item(id))
     }
 
-    async fn copy(
-        &self,
-        item: &ItemId,
-        parent: &FolderId,
-        new_name: Option<&str>,
-    ) -> Result<Item> {
+    async fn copy(&self, item: &ItemId, parent: &FolderId, new_name: Option<&str>) -> Result<Item> {
         only_files_and_folders(item, "copy")?;
         if let Some(n) = new_name {
             validate_name(n)?;
@@ -622,8 +618,7 @@ impl Storage for MemoryStorage {
 
     fn search(&self, query: &str) -> BoxStream<'_, Result<Item>> {
         if query.trim().is_empty() {
-            return stream::iter([Err(Error::invalid_input("the search query is empty"))])
-                .boxed();
+            return stream::iter([Err(Error::invalid_input("the search query is empty"))]).boxed();
         }
         let q = query.to_lowercase();
         let st = self.lock();
@@ -643,4 +638,3 @@ impl Storage for MemoryStorage {
         stream::iter(items).boxed()
     }
 }
-

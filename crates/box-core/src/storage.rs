@@ -264,8 +264,7 @@ pub trait Storage: Send + Sync + fmt::Debug {
     async fn move_item(&self, item: &ItemId, new_parent: &FolderId) -> Result<Item>;
 
     /// Copies an item into a folder, optionally under a new name.
-    async fn copy(&self, item: &ItemId, parent: &FolderId, new_name: Option<&str>)
-        -> Result<Item>;
+    async fn copy(&self, item: &ItemId, parent: &FolderId, new_name: Option<&str>) -> Result<Item>;
 
     /// Deletes an item (a folder with its subtree).
     async fn delete(&self, item: &ItemId, mode: DeleteMode) -> Result<()>;
@@ -516,7 +515,9 @@ mod tests {
         let c = Capabilities::all().without(Operation::RemoveTags);
         assert!(!c.supports(Operation::RemoveTags));
         assert!(c.supports(Operation::AddTags));
-        let c = Capabilities::none().with(Operation::Search).with(Operation::Search);
+        let c = Capabilities::none()
+            .with(Operation::Search)
+            .with(Operation::Search);
         assert_eq!(c.operations().count(), 1);
     }
 

@@ -115,7 +115,10 @@ mod tests {
     fn from_unix_is_utc() {
         let t = Timestamp::from_unix(1355338423).unwrap();
         assert_eq!(t.to_rfc3339(), "2012-12-12T18:53:43+00:00");
-        assert_eq!(t, Timestamp::parse_rfc3339("2012-12-12T10:53:43-08:00").unwrap());
+        assert_eq!(
+            t,
+            Timestamp::parse_rfc3339("2012-12-12T10:53:43-08:00").unwrap()
+        );
     }
 
     #[test]
