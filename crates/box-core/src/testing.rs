@@ -1063,91 +1063,141 @@ mod tests {
         assert_eq!(report.passed.len(), all_checks().len());
     }
 
-    /// The suite must be able to fail: a backend that ignores name conflicts
-    /// and loses content is caught.
+    /// The suite must be able to fail: a backend that truncates downloads is caught.
     #[tokio::test]
     async fn suite_detects_a_broken_backend() {
-        let storage = Broken(crate::MemoryStorage::new());
+        let storage = Wrapped::new(Mode::TruncateDownloads);
         let report = run_checks(&storage, &all_checks()).await;
         let failed: Vec<&str> = report.failed.iter().map(|(n, _)| *n).collect();
         assert!(failed.contains(&"upload_known_length"), "{failed:?}");
         assert!(failed.contains(&"range_download"), "{failed:?}");
     }
 
-    /// Truncates every download by one byte.
+    /// A backend that says it lacks operations must fail them as Unsupported;
+    /// one that claims to lack them but performs them anyway is caught.
+    #[tokio::test]
+    async fn capabilities_are_checked_both_ways() {
+        let honest = Wrapped::new(Mode::Refuse);
+        let report = run_checks(&honest, &all_checks()).await;
+        assert!(report.failed.is_empty(), "{:#?}", report.failed);
+
+        let liar = Wrapped::new(Mode::ClaimButPerform);
+        let report = run_checks(&liar, &all_checks()).await;
+        let failed: Vec<&str> = report.failed.iter().map(|(n, _)| *n).collect();
+        assert!(failed.contains(&"tag_items"), "{failed:?}");
+        assert!(failed.contains(&"copy_folder"), "{failed:?}");
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Mode {
+        /// Cuts the last byte off every download.
+        TruncateDownloads,
+        /// Lacks tag removal and folder copy, and refuses them.
+        Refuse,
+        /// Claims to lack tag removal and folder copy, but performs them.
+        ClaimButPerform,
+    }
+
+    /// MemoryStorage with a deliberate defect.
     #[derive(Debug)]
-    struct Broken(crate::MemoryStorage);
+    struct Wrapped {
+        inner: crate::MemoryStorage,
+        mode: Mode,
+    }
+
+    impl Wrapped {
+        fn new(mode: Mode) -> Self {
+            Self {
+                inner: crate::MemoryStorage::new(),
+                mode,
+            }
+        }
+    }
 
     #[async_trait::async_trait]
-    impl Storage for Broken {
+    impl Storage for Wrapped {
         fn backend(&self) -> &'static str {
-            "broken"
+            "wrapped"
         }
         fn capabilities(&self) -> Capabilities {
-            self.0.capabilities()
+            match self.mode {
+                Mode::TruncateDownloads => Capabilities::all(),
+                _ => Capabilities::all()
+                    .without(Operation::RemoveTags)
+                    .without(Operation::CopyFolder),
+            }
         }
         async fn current_user(&self) -> crate::Result<crate::User> {
-            self.0.current_user().await
+            self.inner.current_user().await
         }
         async fn get_file(&self, id: &FileId) -> crate::Result<crate::File> {
-            self.0.get_file(id).await
+            self.inner.get_file(id).await
         }
         async fn get_folder(&self, id: &FolderId) -> crate::Result<crate::Folder> {
-            self.0.get_folder(id).await
+            self.inner.get_folder(id).await
         }
         fn list_folder(
             &self,
             id: &FolderId,
         ) -> futures::stream::BoxStream<'_, crate::Result<Item>> {
-            self.0.list_folder(id)
+            self.inner.list_folder(id)
         }
         async fn create_folder(&self, p: &FolderId, n: &str) -> crate::Result<crate::Folder> {
-            self.0.create_folder(p, n).await
+            self.inner.create_folder(p, n).await
         }
         async fn upload(&self, p: &FolderId, n: &str, b: Body) -> crate::Result<crate::File> {
-            self.0.upload(p, n, b).await
+            self.inner.upload(p, n, b).await
         }
         async fn upload_version(&self, id: &FileId, b: Body) -> crate::Result<crate::File> {
-            self.0.upload_version(id, b).await
+            self.inner.upload_version(id, b).await
         }
         async fn download(&self, id: &FileId, r: Option<ByteRange>) -> crate::Result<Body> {
-            let full = self.0.download(id, r).await?.collect(u64::MAX).await?;
-            let cut = full.slice(..full.len().saturating_sub(1));
-            Ok(Body::from_bytes(cut))
+            let body = self.inner.download(id, r).await?;
+            if self.mode != Mode::TruncateDownloads {
+                return Ok(body);
+            }
+            let full = body.collect(u64::MAX).await?;
+            Ok(Body::from_bytes(full.slice(..full.len().saturating_sub(1))))
         }
         async fn rename(&self, i: &ItemId, n: &str) -> crate::Result<Item> {
-            self.0.rename(i, n).await
+            self.inner.rename(i, n).await
         }
         async fn move_item(&self, i: &ItemId, p: &FolderId) -> crate::Result<Item> {
-            self.0.move_item(i, p).await
+            self.inner.move_item(i, p).await
         }
         async fn copy(&self, i: &ItemId, p: &FolderId, n: Option<&str>) -> crate::Result<Item> {
-            self.0.copy(i, p, n).await
+            if self.mode == Mode::Refuse && matches!(i, ItemId::Folder(_)) {
+                return Err(Operation::CopyFolder.unsupported("wrapped"));
+            }
+            self.inner.copy(i, p, n).await
         }
         async fn delete(&self, i: &ItemId, m: DeleteMode) -> crate::Result<()> {
-            self.0.delete(i, m).await
+            self.inner.delete(i, m).await
         }
         async fn set_description(&self, i: &ItemId, d: &str) -> crate::Result<Item> {
-            self.0.set_description(i, d).await
+            self.inner.set_description(i, d).await
         }
         async fn add_tags(&self, i: &ItemId, t: &[String]) -> crate::Result<Item> {
-            self.0.add_tags(i, t).await
+            self.inner.add_tags(i, t).await
         }
         async fn remove_tags(&self, i: &ItemId, t: &[String]) -> crate::Result<Item> {
-            self.0.remove_tags(i, t).await
+            if self.mode == Mode::Refuse {
+                return Err(Operation::RemoveTags.unsupported("wrapped"));
+            }
+            self.inner.remove_tags(i, t).await
         }
         async fn create_shared_link(
             &self,
             i: &ItemId,
             o: SharedLinkOptions,
         ) -> crate::Result<crate::SharedLink> {
-            self.0.create_shared_link(i, o).await
+            self.inner.create_shared_link(i, o).await
         }
         async fn remove_shared_link(&self, i: &ItemId) -> crate::Result<()> {
-            self.0.remove_shared_link(i).await
+            self.inner.remove_shared_link(i).await
         }
         fn search(&self, q: &str) -> futures::stream::BoxStream<'_, crate::Result<Item>> {
-            self.0.search(q)
+            self.inner.search(q)
         }
     }
 }
