@@ -1,0 +1,76 @@
+use box_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The answer to a preflight check (`UploadUrl`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PreflightCheck {
+    /// Where to upload.
+    #[serde(default)]
+    pub upload_url: Option<String>,
+    /// Token for that URL.
+    #[serde(default)]
+    pub upload_token: Option<String>,
+}
+
+/// The URLs of an upload session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadSessionEndpoints {
+    /// PUT parts here.
+    pub upload_part: String,
+    /// POST the commit here.
+    pub commit: String,
+    /// DELETE to abort.
+    pub abort: String,
+    /// GET the uploaded parts.
+    pub list_parts: String,
+    /// GET the session.
+    pub status: String,
+    /// Log events.
+    #[serde(default)]
+    pub log_event: Option<String>,
+}
+
+/// A chunked upload session (`UploadSession`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadSession {
+    /// The session's id.
+    pub id: String,
+    /// When it expires.
+    #[serde(default)]
+    pub session_expires_at: Option<Timestamp>,
+    /// The part size the server chose.
+    pub part_size: u64,
+    /// How many parts.
+    pub total_parts: u64,
+    /// Parts processed so far.
+    #[serde(default)]
+    pub num_parts_processed: Option<u64>,
+    /// The session's URLs.
+    pub session_endpoints: UploadSessionEndpoints,
+}
+
+/// A part of an upload session (`UploadPart`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadPart {
+    /// The part's id.
+    pub part_id: String,
+    /// Offset in the file.
+    pub offset: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-1 of the part, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha1: Option<String>,
+}
+
+/// The answer to a part upload (`UploadedPart`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadedPart {
+    /// The part.
+    pub part: UploadPart,
+}

@@ -1,0 +1,175 @@
+//! `/folders` endpoints.
+
+use box_core::Result;
+use futures::stream::BoxStream;
+use reqwest::Method;
+use serde_json::json;
+
+use super::{id_ref, Call, CopyItem, EmptyCall, RestoreItem, UpdateItem};
+use crate::models::{Folder, Item};
+use crate::pagination::{paginate, Page, Paging, MAX_PAGE_SIZE};
+use crate::{seg, Client};
+
+/// Folder endpoints: `client.folders()`.
+#[derive(Debug, Clone)]
+pub struct Folders {
+    client: Client,
+}
+
+impl Folders {
+    pub(crate) fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    fn path(id: &str, rest: &str) -> String {
+        format!("/folders/{}{rest}", seg(id))
+    }
+
+    /// `GET /folders/{folder_id}`.
+    pub fn get(&self, id: impl AsRef<str>) -> Call<Folder> {
+        Call::new(
+            self.client
+                .request(Method::GET, &Self::path(id.as_ref(), ""))
+                .describe("Folder"),
+        )
+    }
+
+    /// `POST /folders`: creates `name` in `parent`.
+    pub fn create(&self, parent: impl AsRef<str>, name: impl AsRef<str>) -> Call<Folder> {
+        Call::with_body(
+            self.client
+                .request(Method::POST, "/folders")
+                .describe("Folder"),
+        )
+        .set("name", json!(name.as_ref()))
+        .set("parent", id_ref(parent.as_ref()))
+    }
+
+    /// `PUT /folders/{folder_id}`.
+    pub fn update(&self, id: impl AsRef<str>) -> UpdateItem<Folder> {
+        UpdateItem::new(
+            self.client
+                .request(Method::PUT, &Self::path(id.as_ref(), ""))
+                .describe("Folder"),
+        )
+    }
+
+    /// `POST /folders/{folder_id}/copy` into `parent`.
+    pub fn copy(&self, id: impl AsRef<str>, parent: impl AsRef<str>) -> CopyItem<Folder> {
+        CopyItem::new(
+            self.client
+                .request(Method::POST, &Self::path(id.as_ref(), "/copy"))
+                .describe("Folder"),
+            parent.as_ref(),
+        )
+    }
+
+    /// `DELETE /folders/{folder_id}?recursive=…`: moves to the trash. Box
+    /// refuses a non-empty folder unless `recursive` is true.
+    pub fn delete(&self, id: impl AsRef<str>, recursive: bool) -> EmptyCall {
+        EmptyCall::new(
+            self.client
+                .request(Method::DELETE, &Self::path(id.as_ref(), "")),
+        )
+        .query("recursive", if recursive { "true" } else { "false" })
+    }
+
+    /// `GET /folders/{folder_id}/items` as a stream; see [`ItemsRequest`].
+    pub fn items(&self, id: impl AsRef<str>) -> ItemsRequest {
+        ItemsRequest {
+            client: self.client.clone(),
+            path: Self::path(id.as_ref(), "/items"),
+            fields: Vec::new(),
+            page_size: MAX_PAGE_SIZE,
+            paging: Paging::Marker,
+        }
+    }
+
+    /// `GET /folders/trash/items`: everything in the trash, as a stream.
+    pub fn trash_items(&self) -> ItemsRequest {
+        ItemsRequest {
+            client: self.client.clone(),
+            path: "/folders/trash/items".into(),
+            fields: Vec::new(),
+            page_size: MAX_PAGE_SIZE,
+            paging: Paging::Marker,
+        }
+    }
+
+    /// `GET /folders/{folder_id}/trash`: a trashed folder.
+    pub fn trashed(&self, id: impl AsRef<str>) -> Call<Folder> {
+        Call::new(
+            self.client
+                .request(Method::GET, &Self::path(id.as_ref(), "/trash"))
+                .describe("TrashFolder"),
+        )
+    }
+
+    /// `POST /folders/{folder_id}`: restores a trashed folder.
+    pub fn restore(&self, id: impl AsRef<str>) -> RestoreItem<Folder> {
+        RestoreItem::new(
+            self.client
+                .request(Method::POST, &Self::path(id.as_ref(), ""))
+                .describe("Folder"),
+        )
+    }
+
+    /// `DELETE /folders/{folder_id}/trash`: deletes a trashed folder for good.
+    pub fn delete_permanently(&self, id: impl AsRef<str>) -> EmptyCall {
+        EmptyCall::new(
+            self.client
+                .request(Method::DELETE, &Self::path(id.as_ref(), "/trash")),
+        )
+    }
+}
+
+/// A folder listing. Defaults: marker paging, 1000 entries per page, the
+/// server's default fields.
+#[derive(Debug, Clone)]
+#[must_use = "a listing does nothing until .stream() is polled"]
+pub struct ItemsRequest {
+    client: Client,
+    path: String,
+    fields: Vec<String>,
+    page_size: u32,
+    paging: Paging,
+}
+
+impl ItemsRequest {
+    /// Fields to return for each entry.
+    pub fn fields<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
+        self.fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+
+    /// Entries per page, 1 to 1000. Default: 1000.
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+
+    /// Offset paging instead of marker paging (for sorted listings).
+    pub fn offset_paging(mut self) -> Self {
+        self.paging = Paging::Offset;
+        self
+    }
+
+    /// Every entry, fetching pages as the stream is polled.
+    pub fn stream(self) -> BoxStream<'static, Result<Item>> {
+        let ItemsRequest {
+            client,
+            path,
+            fields,
+            page_size,
+            paging,
+        } = self;
+        paginate(paging, move |page| {
+            let rb = client
+                .request(Method::GET, &path)
+                .query(page.query(page_size))
+                .fields(&fields)
+                .describe("Items");
+            async move { rb.send::<Page<Item>>().await }
+        })
+    }
+}

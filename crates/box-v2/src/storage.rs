@@ -1,0 +1,320 @@
+//! `impl box_core::Storage for Client`: Box v2 semantics mapped onto the
+//! shared trait.
+//!
+//! - `409 item_name_in_use` → [`Error::Conflict`] naming the item from
+//!   `context_info.conflicts` (done by the error mapper).
+//! - Moving a folder into its own subtree → [`Error::InvalidInput`] (Box answers 400).
+//! - Deleting a folder passes `recursive=true`.
+//! - [`DeleteMode::Permanent`] deletes, then deletes from the trash.
+//! - Tags are read-modify-written with `If-Match`, so concurrent edits are not lost silently.
+
+use async_trait::async_trait;
+use box_core::{
+    validate_name, Body, ByteRange, Capabilities, DeleteMode, Error, FileId, FolderId, Item,
+    ItemId, Result, SharedLink, SharedLinkOptions, Storage, User,
+};
+use futures::stream::{BoxStream, StreamExt};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::models;
+use crate::pagination::{paginate, Page, Paging};
+use crate::{seg, Client};
+
+/// Fields asked for whenever a full item is needed.
+pub const ITEM_FIELDS: &[&str] = &[
+    "type",
+    "id",
+    "etag",
+    "name",
+    "size",
+    "sha1",
+    "file_version",
+    "description",
+    "tags",
+    "parent",
+    "path_collection",
+    "created_at",
+    "modified_at",
+    "owned_by",
+    "shared_link",
+    "item_status",
+    "trashed_at",
+    "permissions",
+    "url",
+];
+
+fn fields() -> Vec<String> {
+    ITEM_FIELDS.iter().map(|s| s.to_string()).collect()
+}
+
+impl Client {
+    fn item_path(item: &ItemId) -> String {
+        match item {
+            ItemId::File(f) => format!("/files/{}", seg(f.as_str())),
+            ItemId::Folder(f) => format!("/folders/{}", seg(f.as_str())),
+            ItemId::WebLink(w) => format!("/web_links/{}", seg(w.as_str())),
+        }
+    }
+
+    /// `PUT` on any item with a JSON body, returning the updated item.
+    async fn update_item(
+        &self,
+        item: &ItemId,
+        body: Value,
+        if_match: Option<&str>,
+    ) -> Result<Item> {
+        let rb = self
+            .request(Method::PUT, &Self::item_path(item))
+            .fields(&fields())
+            .header_opt(http::header::IF_MATCH, if_match)
+            .json(&body);
+        into_item(item, rb.describe("Item").send::<Value>().await?)
+    }
+
+    async fn get_any(&self, item: &ItemId) -> Result<Item> {
+        let v: Value = self
+            .request(Method::GET, &Self::item_path(item))
+            .fields(&fields())
+            .describe("Item")
+            .send()
+            .await?;
+        into_item(item, v)
+    }
+
+    async fn edit_tags(&self, item: &ItemId, f: impl Fn(&mut Vec<String>)) -> Result<Item> {
+        let current = self.get_any(item).await?;
+        let mut tags = current.tags().to_vec();
+        f(&mut tags);
+        if tags == current.tags() {
+            return Ok(current);
+        }
+        self.update_item(item, json!({ "tags": tags }), current.etag())
+            .await
+    }
+}
+
+fn into_item(id: &ItemId, v: Value) -> Result<Item> {
+    let decode = |what: &str, v: Value| -> Result<Item> {
+        let item: models::Item =
+            crate::transport::error::decode_json(what, v.to_string().as_bytes())?;
+        item.into_core()
+            .ok_or_else(|| Error::decode(what, "type", "unknown item type"))
+    };
+    let mut v = v;
+    if v.get("type").is_none() {
+        let t = match id {
+            ItemId::File(_) => "file",
+            ItemId::Folder(_) => "folder",
+            ItemId::WebLink(_) => "web_link",
+        };
+        v["type"] = json!(t);
+    }
+    decode("Item", v)
+}
+
+#[async_trait]
+impl Storage for Client {
+    fn backend(&self) -> &'static str {
+        "v2"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::all()
+    }
+
+    async fn current_user(&self) -> Result<User> {
+        self.users().me().send().await.map(Into::into)
+    }
+
+    async fn get_file(&self, id: &FileId) -> Result<box_core::File> {
+        self.files()
+            .get(id)
+            .fields(ITEM_FIELDS.iter().copied())
+            .send()
+            .await
+            .map(Into::into)
+    }
+
+    async fn get_folder(&self, id: &FolderId) -> Result<box_core::Folder> {
+        self.folders()
+            .get(id)
+            .fields(ITEM_FIELDS.iter().copied())
+            .send()
+            .await
+            .map(Into::into)
+    }
+
+    fn list_folder(&self, id: &FolderId) -> BoxStream<'_, Result<Item>> {
+        self.folders()
+            .items(id)
+            .fields(ITEM_FIELDS.iter().copied())
+            .stream()
+            .filter_map(|r| async move {
+                match r {
+                    Ok(item) => item.into_core().map(Ok),
+                    Err(e) => Some(Err(e)),
+                }
+            })
+            .boxed()
+    }
+
+    async fn create_folder(&self, parent: &FolderId, name: &str) -> Result<box_core::Folder> {
+        validate_name(name)?;
+        self.folders()
+            .create(parent, name)
+            .fields(ITEM_FIELDS.iter().copied())
+            .send()
+            .await
+            .map(Into::into)
+    }
+
+    async fn upload(&self, parent: &FolderId, name: &str, body: Body) -> Result<box_core::File> {
+        validate_name(name)?;
+        self.upload_file(parent.as_str(), name, body)
+            .await
+            .map(Into::into)
+    }
+
+    async fn upload_version(&self, id: &FileId, body: Body) -> Result<box_core::File> {
+        self.upload_file_version(id.as_str(), body)
+            .await
+            .map(Into::into)
+    }
+
+    async fn download(&self, id: &FileId, range: Option<ByteRange>) -> Result<Body> {
+        let mut d = Client::download(self, id);
+        if let Some(r) = range {
+            d = d.range(r);
+        }
+        d.send().await
+    }
+
+    async fn rename(&self, item: &ItemId, new_name: &str) -> Result<Item> {
+        validate_name(new_name)?;
+        self.update_item(item, json!({ "name": new_name }), None)
+            .await
+    }
+
+    async fn move_item(&self, item: &ItemId, new_parent: &FolderId) -> Result<Item> {
+        if let ItemId::Folder(f) = item {
+            if f == new_parent {
+                return Err(Error::invalid_input("a folder cannot be moved into itself"));
+            }
+        }
+        self.update_item(
+            item,
+            json!({ "parent": { "id": new_parent.as_str() } }),
+            None,
+        )
+        .await
+    }
+
+    async fn copy(&self, item: &ItemId, parent: &FolderId, new_name: Option<&str>) -> Result<Item> {
+        if let Some(n) = new_name {
+            validate_name(n)?;
+        }
+        let mut body = json!({ "parent": { "id": parent.as_str() } });
+        if let Some(n) = new_name {
+            body["name"] = json!(n);
+        }
+        let v: Value = self
+            .request(Method::POST, &format!("{}/copy", Self::item_path(item)))
+            .fields(&fields())
+            .json(&body)
+            .describe("Item")
+            .send()
+            .await?;
+        into_item(item, v)
+    }
+
+    async fn delete(&self, item: &ItemId, mode: DeleteMode) -> Result<()> {
+        let path = Self::item_path(item);
+        let mut rb = self.request(Method::DELETE, &path);
+        if matches!(item, ItemId::Folder(_)) {
+            rb = rb.query([("recursive", "true")]);
+        }
+        rb.send_empty().await?;
+        if mode == DeleteMode::Permanent {
+            self.request(Method::DELETE, &format!("{path}/trash"))
+                .send_empty()
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn set_description(&self, item: &ItemId, description: &str) -> Result<Item> {
+        self.update_item(item, json!({ "description": description }), None)
+            .await
+    }
+
+    async fn add_tags(&self, item: &ItemId, tags: &[String]) -> Result<Item> {
+        self.edit_tags(item, |current| {
+            for t in tags {
+                if !current.contains(t) {
+                    current.push(t.clone());
+                }
+            }
+        })
+        .await
+    }
+
+    async fn remove_tags(&self, item: &ItemId, tags: &[String]) -> Result<Item> {
+        self.edit_tags(item, |current| current.retain(|t| !tags.contains(t)))
+            .await
+    }
+
+    async fn create_shared_link(
+        &self,
+        item: &ItemId,
+        options: SharedLinkOptions,
+    ) -> Result<SharedLink> {
+        let mut link = json!({});
+        if let Some(a) = &options.access {
+            link["access"] = json!(a.as_str());
+        }
+        if let Some(p) = &options.password {
+            link["password"] = json!(p);
+        }
+        if let Some(t) = &options.unshared_at {
+            link["unshared_at"] = json!(t.to_rfc3339());
+        }
+        if let Some(d) = options.can_download {
+            link["permissions"] = json!({ "can_download": d });
+        }
+        let updated = self
+            .update_item(item, json!({ "shared_link": link }), None)
+            .await?;
+        updated
+            .shared_link()
+            .cloned()
+            .ok_or_else(|| Error::decode("Item", "shared_link", "no shared link in the response"))
+    }
+
+    async fn remove_shared_link(&self, item: &ItemId) -> Result<()> {
+        self.update_item(item, json!({ "shared_link": null }), None)
+            .await
+            .map(drop)
+    }
+
+    fn search(&self, query: &str) -> BoxStream<'_, Result<Item>> {
+        let client = self.clone();
+        let query = query.to_owned();
+        paginate(Paging::Offset, move |page| {
+            let rb = client
+                .request(Method::GET, "/search")
+                .query([("query", query.as_str())])
+                .query(page.query(200))
+                .fields(&fields())
+                .describe("SearchResults");
+            async move { rb.send::<Page<models::Item>>().await }
+        })
+        .filter_map(|r| async move {
+            match r {
+                Ok(item) => item.into_core().map(Ok),
+                Err(e) => Some(Err(e)),
+            }
+        })
+        .boxed()
+    }
+}
