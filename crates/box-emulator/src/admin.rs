@@ -1,0 +1,268 @@
+//! The admin API under `/_emulator/` (no authentication; the emulator only
+//! listens on loopback): users and developer tokens, OAuth apps, seeding a
+//! user's tree from a local directory, counters, fault configuration. The
+//! same operations back the methods of [`EmulatorHandle`](crate::EmulatorHandle).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::faults::FaultConfig;
+use crate::server::{AdminError, Shared};
+use crate::store::{random_token, App, TokenKind, User};
+use crate::v2::errors::{ApiError, ApiResult};
+use crate::v2::{blocking, JsonBody};
+
+/// Mints a developer access token for a user.
+pub fn mint_token(shared: &Shared, user: u64) -> Result<String, AdminError> {
+    if !shared.store.read(|st| st.users.contains_key(&user)) {
+        return Err(AdminError(format!("no user {user}")));
+    }
+    let ttl = crate::v2::auth::access_ttl(shared);
+    shared
+        .store
+        .write(|tx| Ok(tx.issue(TokenKind::Access, user, "", ttl, None)))
+        .map_err(|e| AdminError(format!("{e:?}")))
+}
+
+/// Creates a user and a developer token.
+pub fn create_user(shared: &Shared, name: &str, login: &str) -> Result<(User, String), AdminError> {
+    let user = shared
+        .store
+        .create_user(name, login)
+        .map_err(|e| AdminError(format!("{e:?}")))?;
+    let token = mint_token(shared, user.id)?;
+    Ok((user, token))
+}
+
+/// What to register as an OAuth app.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct AppSpec {
+    /// Client id (random if absent).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Client secret (random if absent).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Allowed redirect URIs.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// PEM public key for JWT assertions.
+    #[serde(default)]
+    pub public_key_pem: Option<String>,
+    /// User id the authorize page approves as (default: the first user).
+    #[serde(default)]
+    pub authorize_user: Option<String>,
+}
+
+/// Registers an app (and its service account user).
+pub fn register_app(shared: &Shared, spec: AppSpec) -> Result<App, AdminError> {
+    let client_id = spec
+        .client_id
+        .unwrap_or_else(|| random_token(32).to_lowercase());
+    let client_secret = spec.client_secret.unwrap_or_else(|| random_token(32));
+    let authorize_user = match spec.authorize_user {
+        Some(u) => u
+            .parse::<u64>()
+            .ok()
+            .filter(|u| shared.store.read(|st| st.users.contains_key(u)))
+            .ok_or_else(|| AdminError(format!("no user {u}")))?,
+        None => shared
+            .store
+            .read(|st| st.users.keys().next().copied())
+            .ok_or_else(|| AdminError("no users".into()))?,
+    };
+    let login = format!("AutomationUser_{client_id}@boxdevedition.com");
+    let existing = shared
+        .store
+        .read(|st| st.users.values().find(|u| u.login == login).map(|u| u.id));
+    let service_user = match existing {
+        Some(id) => id,
+        None => {
+            shared
+                .store
+                .create_user(&format!("Service Account {client_id}"), &login)
+                .map_err(|e| AdminError(format!("{e:?}")))?
+                .id
+        }
+    };
+    let app = App {
+        client_id,
+        client_secret,
+        redirect_uris: spec.redirect_uris,
+        public_key_pem: spec.public_key_pem,
+        authorize_user,
+        service_user,
+    };
+    let stored = app.clone();
+    shared
+        .store
+        .write(|tx| {
+            tx.put_app(stored);
+            Ok(())
+        })
+        .map_err(|e| AdminError(format!("{e:?}")))?;
+    Ok(app)
+}
+
+/// Copies a local directory into a user's root folder; returns the number of items created.
+pub fn seed_dir(shared: &Shared, user: u64, dir: &Path) -> Result<u64, AdminError> {
+    if !dir.is_dir() {
+        return Err(AdminError(format!("{} is not a directory", dir.display())));
+    }
+    let mut count = 0;
+    let mut stack: Vec<(PathBuf, String)> = vec![(dir.to_path_buf(), "0".into())];
+    while let Some((path, parent)) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&path)
+            .map_err(|e| AdminError(format!("reading {}: {e}", path.display())))?
+            .filter_map(Result::ok)
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ft = entry
+                .file_type()
+                .map_err(|e| AdminError(format!("{name}: {e}")))?;
+            let p = parent.clone();
+            if ft.is_dir() {
+                let id = shared
+                    .store
+                    .write(|tx| tx.create_folder(user, &p, &name))
+                    .map_err(|e| AdminError(format!("{name}: {e:?}")))?;
+                stack.push((entry.path(), id.to_string()));
+                count += 1;
+            } else if ft.is_file() {
+                let mut w = shared
+                    .store
+                    .blobs()
+                    .writer()
+                    .map_err(|e| AdminError(e.to_string()))?;
+                let mut f = std::fs::File::open(entry.path())
+                    .map_err(|e| AdminError(format!("{name}: {e}")))?;
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = f.read(&mut buf).map_err(|e| AdminError(e.to_string()))?;
+                    if n == 0 {
+                        break;
+                    }
+                    w.write(&buf[..n]).map_err(|e| AdminError(e.to_string()))?;
+                }
+                let blob = w.finish().map_err(|e| AdminError(e.to_string()))?;
+                shared
+                    .store
+                    .write(|tx| tx.create_file(user, &p, &name, &blob))
+                    .map_err(|e| AdminError(format!("{name}: {e:?}")))?;
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
+}
+
+fn admin_error(e: AdminError) -> ApiError {
+    ApiError::bad_request("bad_request", e.0)
+}
+
+#[derive(Debug, Deserialize)]
+struct NewUser {
+    name: String,
+    login: String,
+}
+
+async fn post_user(
+    State(shared): State<Arc<Shared>>,
+    JsonBody(body): JsonBody<NewUser>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let s = shared.clone();
+    let (user, token) =
+        blocking(move || create_user(&s, &body.name, &body.login).map_err(admin_error)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"id": user.id.to_string(), "name": user.name, "login": user.login,
+            "access_token": token}),
+        ),
+    ))
+}
+
+async fn post_token(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
+    let user: u64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let s = shared.clone();
+    let token = blocking(move || mint_token(&s, user).map_err(admin_error)).await?;
+    Ok(Json(json!({"access_token": token, "user_id": id})))
+}
+
+async fn post_app(
+    State(shared): State<Arc<Shared>>,
+    JsonBody(spec): JsonBody<AppSpec>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let s = shared.clone();
+    let app = blocking(move || register_app(&s, spec).map_err(admin_error)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"client_id": app.client_id, "client_secret": app.client_secret,
+            "redirect_uris": app.redirect_uris, "authorize_user": app.authorize_user.to_string(),
+            "service_user": app.service_user.to_string(),
+            "has_public_key": app.public_key_pem.is_some()}),
+        ),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct Seed {
+    path: PathBuf,
+}
+
+async fn post_seed(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody<Seed>,
+) -> ApiResult<Json<Value>> {
+    let user: u64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let s = shared.clone();
+    let n = blocking(move || seed_dir(&s, user, &body.path).map_err(admin_error)).await?;
+    Ok(Json(json!({"items_created": n})))
+}
+
+async fn get_counters(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.counters.to_json())
+}
+
+async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<FaultConfig> {
+    Json(shared.faults.config())
+}
+
+async fn put_faults(
+    State(shared): State<Arc<Shared>>,
+    JsonBody(cfg): JsonBody<FaultConfig>,
+) -> Json<FaultConfig> {
+    shared.faults.set(cfg);
+    Json(shared.faults.config())
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Admin routes.
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_emulator/health", get(health))
+        .route("/_emulator/users", post(post_user))
+        .route("/_emulator/users/{id}/tokens", post(post_token))
+        .route("/_emulator/users/{id}/seed", post(post_seed))
+        .route("/_emulator/apps", post(post_app))
+        .route("/_emulator/counters", get(get_counters))
+        .route("/_emulator/faults", get(get_faults).put(put_faults))
+}

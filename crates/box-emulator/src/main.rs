@@ -1,0 +1,110 @@
+//! `box-emulator`: runs the local Box-compatible server.
+//!
+//! ```text
+//! box-emulator --port 8080 --data-dir ./box-data --seed 7 --fault 503@0.1 --fault latency:50@1
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use box_emulator::{Emulator, FaultConfig};
+use clap::Parser;
+
+/// A local Box-compatible server (v2 API).
+#[derive(Debug, Parser)]
+#[command(name = "box-emulator", version)]
+struct Args {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 8080, env = "BOX_EMULATOR_PORT")]
+    port: u16,
+    /// Persist metadata and contents here (default: in memory).
+    #[arg(long, env = "BOX_EMULATOR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Seed of the fault-injection RNG.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Fault rule, repeatable: KIND[:ARG](@RATE|#EVERY)[~PATH_PREFIX], e.g. 503@0.1, 429:2#3, reset@0.05, latency:200@1, commit202:1@1.
+    #[arg(long = "fault")]
+    faults: Vec<String>,
+    /// JSON fault configuration file (`{"seed":..,"rules":[..],"expire_tokens_after":..}`).
+    #[arg(long)]
+    fault_config: Option<PathBuf>,
+    /// Force access tokens to expire after this many seconds.
+    #[arg(long)]
+    expire_tokens_after: Option<u64>,
+    /// Access-token lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    token_ttl: u64,
+    /// Smallest file size for chunked upload sessions.
+    #[arg(long, default_value_t = 20_000_000)]
+    chunked_min_size: u64,
+    /// Part size of chunked upload sessions.
+    #[arg(long, default_value_t = 8 * 1024 * 1024)]
+    part_size: u64,
+}
+
+fn fault_config(args: &Args) -> Result<FaultConfig, String> {
+    let mut cfg = match &args.fault_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))?
+        }
+        None => FaultConfig {
+            seed: args.seed,
+            ..FaultConfig::default()
+        },
+    };
+    for spec in &args.faults {
+        cfg.rules.push(FaultConfig::parse_rule(spec)?);
+    }
+    if args.expire_tokens_after.is_some() {
+        cfg.expire_tokens_after = args.expire_tokens_after;
+    }
+    Ok(cfg)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "box_emulator=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let faults = match fault_config(&args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("box-emulator: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let mut builder = Emulator::builder()
+        .port(args.port)
+        .faults(faults)
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .chunked_upload_min_size(args.chunked_min_size)
+        .chunked_part_size(args.part_size);
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    let emu = match builder.start().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("box-emulator: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("box-emulator listening");
+    println!("  api:      {}", emu.api_url());
+    println!("  upload:   {}", emu.upload_url());
+    println!("  oauth:    {}", emu.oauth_url());
+    println!("  admin:    {}", emu.admin_url());
+    println!("  user:     {}", emu.default_user());
+    println!("  token:    {}", emu.default_token());
+    let _ = tokio::signal::ctrl_c().await;
+    emu.stop().await;
+    std::process::ExitCode::SUCCESS
+}

@@ -1,0 +1,119 @@
+//! Content-addressed file contents on disk, keyed by SHA-1.
+//!
+//! Writes are crash-safe: bytes go to a temporary file under `tmp/`, which is
+//! fsynced and then renamed to `xx/<sha1>`; the directory is fsynced too. A
+//! blob is therefore either absent or complete, and the metadata that names
+//! it is committed only after the rename. Leftover temporary files from a
+//! killed process are removed on open.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha1::{Digest, Sha1};
+
+/// The blob directory.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+/// A blob being written: bytes stream in, SHA-1 is computed on the way.
+#[derive(Debug)]
+pub struct BlobWriter {
+    root: PathBuf,
+    file: tempfile::NamedTempFile,
+    hasher: Sha1,
+    size: u64,
+}
+
+/// A finished blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobInfo {
+    /// Lower-case hex SHA-1.
+    pub sha1: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl BlobStore {
+    /// Opens (creating) a blob directory and removes leftover temporary files.
+    pub fn open(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let root = root.into();
+        let tmp = root.join("tmp");
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)?;
+        }
+        std::fs::create_dir_all(&tmp)?;
+        Ok(Self { root })
+    }
+
+    /// Directory for temporary files (upload parts, blobs in progress).
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    /// Starts a new blob.
+    pub fn writer(&self) -> std::io::Result<BlobWriter> {
+        Ok(BlobWriter {
+            root: self.root.clone(),
+            file: tempfile::NamedTempFile::new_in(self.tmp_dir())?,
+            hasher: Sha1::new(),
+            size: 0,
+        })
+    }
+
+    /// Path of a blob by its SHA-1 (it may not exist).
+    pub fn path(&self, sha1: &str) -> PathBuf {
+        let prefix = sha1.get(..2).unwrap_or("xx");
+        self.root.join(prefix).join(sha1)
+    }
+
+    /// Whether a blob exists.
+    pub fn contains(&self, sha1: &str) -> bool {
+        self.path(sha1).is_file()
+    }
+}
+
+impl BlobWriter {
+    /// Appends bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        self.file.write_all(bytes)
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Flushes, fsyncs and moves the blob into place; returns its SHA-1 and size.
+    pub fn finish(mut self) -> std::io::Result<BlobInfo> {
+        self.file.flush()?;
+        self.file.as_file().sync_all()?;
+        let sha1 = hex(&self.hasher.finalize());
+        let dir = self.root.join(&sha1[..2]);
+        std::fs::create_dir_all(&dir)?;
+        let dest = dir.join(&sha1);
+        if dest.is_file() {
+            // Same contents already stored: drop the temp file.
+            drop(self.file);
+        } else {
+            self.file.persist(&dest).map_err(|e| e.error)?;
+            sync_dir(&dir)?;
+        }
+        Ok(BlobInfo {
+            sha1,
+            size: self.size,
+        })
+    }
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

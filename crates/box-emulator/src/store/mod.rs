@@ -1,0 +1,1125 @@
+//! The one store both protocols share.
+//!
+//! Metadata (users, folders, files, versions, trash, tags, descriptions,
+//! shared links, collaborations, events, tokens, apps) lives in an in-memory
+//! [`State`] guarded by one mutex; with a data directory every mutation is
+//! written through to SQLite ([`sqlite`]) before it is acknowledged. File
+//! contents live in the content-addressed [`blobs`] store.
+//!
+//! Operations check access for the calling user: items of other users that
+//! are not shared with the caller are reported as not found.
+
+pub mod blobs;
+pub mod model;
+pub mod sqlite;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, Utc};
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+
+pub use blobs::{BlobInfo, BlobStore, BlobWriter};
+pub use model::*;
+use sqlite::{row, Db, Table, Write};
+
+/// Why a store operation failed. The v2 layer maps these to Box error bodies.
+#[derive(Debug, Clone)]
+pub enum StoreError {
+    /// No such item, or not visible to the caller.
+    NotFound,
+    /// An item with the same name already exists in the target folder.
+    NameInUse(Box<Item>),
+    /// The request is invalid; `code` is a Box error code.
+    BadRequest(&'static str, String),
+    /// The caller may see the item but not change it.
+    Forbidden(String),
+    /// `If-Match` did not match.
+    Precondition,
+    /// Persistence failed.
+    Internal(String),
+}
+
+/// Result of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Access level of a user on an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Read only.
+    Viewer,
+    /// Read and write.
+    Editor,
+    /// Owner of the tree.
+    Owner,
+}
+
+/// The working copy of every record.
+#[derive(Debug, Default)]
+pub struct State {
+    next_id: u64,
+    /// Users by id.
+    pub users: BTreeMap<u64, User>,
+    /// Files and folders by id.
+    pub items: BTreeMap<u64, Item>,
+    /// Collaborations by id.
+    pub collabs: BTreeMap<u64, Collaboration>,
+    /// Events by stream position.
+    pub events: BTreeMap<u64, Event>,
+    tokens: HashMap<String, Token>,
+    /// Registered apps by client id.
+    pub apps: BTreeMap<String, App>,
+    used_jti: HashSet<String>,
+}
+
+struct Inner {
+    st: State,
+    db: Option<Db>,
+}
+
+/// The shared store.
+pub struct Store {
+    inner: Mutex<Inner>,
+    blobs: BlobStore,
+    changes: tokio::sync::Notify,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("blobs", &self.blobs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A mutation in progress: the state plus the rows to write when it ends.
+pub struct Tx<'a> {
+    /// The state being changed.
+    pub st: &'a mut State,
+    dirty: BTreeSet<(Table, String)>,
+    changed: bool,
+}
+
+/// Random alphanumeric string.
+pub fn random_token(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+impl Store {
+    /// Opens a store. With `data_dir`, metadata is kept in `data_dir/box.sqlite3`
+    /// and blobs in `data_dir/blobs`; without, everything lives in memory and a
+    /// temporary directory (removed on drop).
+    pub fn open(data_dir: Option<&Path>) -> std::io::Result<Arc<Self>> {
+        let (blob_root, db, tmp) = match data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                let db = Db::open(&dir.join("box.sqlite3")).map_err(std::io::Error::other)?;
+                (dir.join("blobs"), Some(db), None)
+            }
+            None => {
+                let tmp = tempfile::Builder::new().prefix("box-emulator-").tempdir()?;
+                (tmp.path().join("blobs"), None, Some(tmp))
+            }
+        };
+        let blobs = BlobStore::open(blob_root)?;
+        let mut st = State {
+            next_id: 1,
+            ..State::default()
+        };
+        if let Some(db) = &db {
+            load(&mut st, db).map_err(std::io::Error::other)?;
+        }
+        Ok(Arc::new(Self {
+            inner: Mutex::new(Inner { st, db }),
+            blobs,
+            changes: tokio::sync::Notify::new(),
+            _tmp: tmp,
+        }))
+    }
+
+    /// The blob store.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    /// Resolves when the next change is committed.
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changes.notified()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads the state.
+    pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&self.lock().st)
+    }
+
+    /// Runs a mutation; the touched records are persisted before returning.
+    pub fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let mut tx = Tx {
+            st: &mut inner.st,
+            dirty: BTreeSet::new(),
+            changed: false,
+        };
+        let out = f(&mut tx);
+        let changed = tx.changed;
+        let writes = tx.rows();
+        if let Some(db) = &mut inner.db {
+            db.apply(&writes)
+                .map_err(|e| StoreError::Internal(format!("database write failed: {e}")))?;
+        }
+        drop(guard);
+        if changed {
+            self.changes.notify_waiters();
+        }
+        out
+    }
+
+    /// Creates a user with a root folder.
+    pub fn create_user(&self, name: &str, login: &str) -> StoreResult<User> {
+        self.write(|tx| tx.create_user(name, login))
+    }
+}
+
+fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
+    let mut max_id = 0;
+    for (_, u) in db.load::<User>(Table::User)? {
+        max_id = max_id.max(u.id);
+        st.users.insert(u.id, u);
+    }
+    for (_, i) in db.load::<Item>(Table::Item)? {
+        max_id = max_id.max(i.id);
+        for v in &i.versions {
+            max_id = max_id.max(v.id);
+        }
+        st.items.insert(i.id, i);
+    }
+    for (_, c) in db.load::<Collaboration>(Table::Collab)? {
+        max_id = max_id.max(c.id);
+        st.collabs.insert(c.id, c);
+    }
+    for (_, e) in db.load::<Event>(Table::Event)? {
+        max_id = max_id.max(e.seq);
+        st.events.insert(e.seq, e);
+    }
+    for (k, t) in db.load::<Token>(Table::Token)? {
+        st.tokens.insert(k, t);
+    }
+    for (k, a) in db.load::<App>(Table::App)? {
+        st.apps.insert(k, a);
+    }
+    for (_, n) in db.load::<u64>(Table::Meta)? {
+        max_id = max_id.max(n);
+    }
+    st.next_id = max_id + 1;
+    Ok(())
+}
+
+impl State {
+    /// An item by id.
+    pub fn item(&self, id: u64) -> Option<&Item> {
+        self.items.get(&id)
+    }
+
+    /// Ancestors of an item, root first (excluding the item).
+    pub fn ancestors(&self, id: u64) -> Vec<&Item> {
+        let mut out = Vec::new();
+        let mut cur = self.items.get(&id).and_then(|i| i.parent);
+        while let Some(p) = cur {
+            match self.items.get(&p) {
+                Some(item) => {
+                    out.push(item);
+                    cur = item.parent;
+                }
+                None => break,
+            }
+            if out.len() > 10_000 {
+                break;
+            }
+        }
+        out.reverse();
+        out
+    }
+
+    /// Whether the item or one of its ancestors is in the trash.
+    pub fn in_trash(&self, id: u64) -> bool {
+        match self.items.get(&id) {
+            Some(i) if i.trashed_at.is_some() => true,
+            Some(_) => self.ancestors(id).iter().any(|a| a.trashed_at.is_some()),
+            None => false,
+        }
+    }
+
+    /// Whether `id` is `ancestor` or below it.
+    pub fn is_within(&self, id: u64, ancestor: u64) -> bool {
+        id == ancestor || self.ancestors(id).iter().any(|a| a.id == ancestor)
+    }
+
+    /// The caller's access to an item, through ownership or a collaboration.
+    pub fn role(&self, user: u64, id: u64) -> Option<Role> {
+        let item = self.items.get(&id)?;
+        if item.owner == user {
+            return Some(Role::Owner);
+        }
+        let chain: Vec<u64> = self
+            .ancestors(id)
+            .iter()
+            .map(|a| a.id)
+            .chain([id])
+            .collect();
+        self.collabs
+            .values()
+            .filter(|c| c.user == user && chain.contains(&c.item))
+            .map(|c| match c.role.as_str() {
+                "viewer" | "previewer" | "uploader" | "viewer uploader" | "previewer uploader" => {
+                    Role::Viewer
+                }
+                _ => Role::Editor,
+            })
+            .max()
+    }
+
+    /// A user's root folder id.
+    pub fn root_of(&self, user: u64) -> Option<u64> {
+        self.users.get(&user).map(|u| u.root_id)
+    }
+
+    /// Whether the item is a root folder.
+    pub fn is_root(&self, id: u64) -> bool {
+        self.items.get(&id).is_some_and(|i| i.parent.is_none())
+    }
+
+    /// Resolves a wire id (`"0"` = the caller's root) to a live item of `kind`
+    /// the caller can access.
+    pub fn resolve(&self, user: u64, wire_id: &str, kind: Kind) -> StoreResult<(u64, Role)> {
+        let id = if wire_id == "0" && kind == Kind::Folder {
+            self.root_of(user).ok_or(StoreError::NotFound)?
+        } else {
+            let id: u64 = wire_id.parse().map_err(|_| StoreError::NotFound)?;
+            if self.is_root(id) {
+                return Err(StoreError::NotFound);
+            }
+            id
+        };
+        let item = self.items.get(&id).ok_or(StoreError::NotFound)?;
+        if item.kind != kind || self.in_trash(id) {
+            return Err(StoreError::NotFound);
+        }
+        let role = self.role(user, id).ok_or(StoreError::NotFound)?;
+        Ok((id, role))
+    }
+
+    /// Resolves a trashed item (the item itself must be the trashed one).
+    pub fn resolve_trashed(&self, user: u64, wire_id: &str, kind: Kind) -> StoreResult<u64> {
+        let id: u64 = wire_id.parse().map_err(|_| StoreError::NotFound)?;
+        let item = self.items.get(&id).ok_or(StoreError::NotFound)?;
+        if item.kind != kind || item.trashed_at.is_none() || item.owner != user {
+            return Err(StoreError::NotFound);
+        }
+        Ok(id)
+    }
+
+    /// Live (non-trashed) children of a folder.
+    pub fn children(&self, folder: u64) -> Vec<&Item> {
+        self.items
+            .values()
+            .filter(|i| i.parent == Some(folder) && i.trashed_at.is_none())
+            .collect()
+    }
+
+    /// Every descendant of an item (excluding it), trashed or not.
+    pub fn descendants(&self, id: u64) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(cur) = stack.pop() {
+            for i in self.items.values().filter(|i| i.parent == Some(cur)) {
+                out.push(i.id);
+                stack.push(i.id);
+            }
+        }
+        out
+    }
+
+    /// A live child whose name equals `name` case-insensitively.
+    pub fn conflict(&self, folder: u64, name: &str, except: Option<u64>) -> Option<&Item> {
+        let name = lower(name);
+        self.children(folder)
+            .into_iter()
+            .find(|i| Some(i.id) != except && lower(&i.name) == name)
+    }
+
+    /// Total size of the live files below a folder (or a file's size).
+    pub fn size_of(&self, id: u64) -> u64 {
+        match self.items.get(&id) {
+            Some(i) if i.kind == Kind::File => i.file_size(),
+            Some(_) => self.children(id).iter().map(|c| self.size_of(c.id)).sum(),
+            None => 0,
+        }
+    }
+
+    /// Looks up a token of `kind` that has not expired.
+    pub fn token(&self, token: &str, kind: TokenKind) -> Option<&Token> {
+        self.tokens
+            .get(token)
+            .filter(|t| t.kind == kind && t.expires_at > Utc::now())
+    }
+
+    /// The item carrying a shared link token.
+    pub fn by_shared_link(&self, token: &str) -> Option<&Item> {
+        self.items.values().find(|i| {
+            i.shared_link.as_ref().is_some_and(|l| l.token == token) && !self.in_trash(i.id)
+        })
+    }
+
+    /// Users that should see events about an item: its owner and collaborators.
+    pub fn watchers(&self, id: u64) -> Vec<u64> {
+        let Some(item) = self.items.get(&id) else {
+            return Vec::new();
+        };
+        let chain: Vec<u64> = self
+            .ancestors(id)
+            .iter()
+            .map(|a| a.id)
+            .chain([id])
+            .collect();
+        let mut users: Vec<u64> = self
+            .collabs
+            .values()
+            .filter(|c| chain.contains(&c.item))
+            .map(|c| c.user)
+            .collect();
+        users.push(item.owner);
+        users.sort_unstable();
+        users.dedup();
+        users
+    }
+
+    /// Highest event stream position (0 when empty).
+    pub fn last_event(&self) -> u64 {
+        self.events.keys().next_back().copied().unwrap_or(0)
+    }
+}
+
+fn check_name(name: &str) -> StoreResult<()> {
+    let bad = name.is_empty()
+        || name.chars().count() > 255
+        || name.contains('/')
+        || name.contains('\\')
+        || name == "."
+        || name == ".."
+        || name.ends_with(' ')
+        || name.chars().any(|c| c.is_control());
+    if bad {
+        Err(StoreError::BadRequest(
+            "item_name_invalid",
+            "Item name invalid".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_etag(item: &Item, if_match: Option<&str>) -> StoreResult<()> {
+    match if_match {
+        Some(tag) if tag.trim_matches('"') != item.etag.to_string() => {
+            Err(StoreError::Precondition)
+        }
+        _ => Ok(()),
+    }
+}
+
+fn need_write(role: Role) -> StoreResult<()> {
+    if role >= Role::Editor {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(
+            "Access denied - insufficient permission".into(),
+        ))
+    }
+}
+
+/// Fields a client may change on an item.
+#[derive(Debug, Default, Clone)]
+pub struct ItemUpdate {
+    /// New name.
+    pub name: Option<String>,
+    /// New parent (wire id).
+    pub parent: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New tags.
+    pub tags: Option<Vec<String>>,
+    /// `Some(None)` removes the shared link; `Some(Some(..))` sets it.
+    pub shared_link: Option<Option<SharedLinkUpdate>>,
+}
+
+/// Shared-link settings from a request.
+#[derive(Debug, Default, Clone)]
+pub struct SharedLinkUpdate {
+    /// `open`, `company` or `collaborators` (default `open`).
+    pub access: Option<String>,
+    /// Password, `Some(None)` clears it.
+    pub password: Option<Option<String>>,
+    /// Download permission.
+    pub can_download: Option<bool>,
+    /// Expiry.
+    pub unshared_at: Option<DateTime<Utc>>,
+}
+
+impl Tx<'_> {
+    fn id(&mut self) -> u64 {
+        let id = self.st.next_id;
+        self.st.next_id += 1;
+        self.dirty.insert((Table::Meta, "next_id".into()));
+        id
+    }
+
+    fn touch(&mut self, table: Table, key: impl ToString) {
+        self.changed = true;
+        self.dirty.insert((table, key.to_string()));
+    }
+
+    fn rows(&self) -> Vec<Write> {
+        self.dirty
+            .iter()
+            .map(|(table, key)| match table {
+                Table::User => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.users.get(&k)),
+                ),
+                Table::Item => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.items.get(&k)),
+                ),
+                Table::Collab => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.collabs.get(&k)),
+                ),
+                Table::Event => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.events.get(&k)),
+                ),
+                Table::Token => row(*table, key, self.st.tokens.get(key)),
+                Table::App => row(*table, key, self.st.apps.get(key)),
+                Table::Meta => row(*table, key, Some(&self.st.next_id)),
+            })
+            .collect()
+    }
+
+    fn item_mut(&mut self, id: u64) -> StoreResult<&mut Item> {
+        self.touch(Table::Item, id);
+        self.st.items.get_mut(&id).ok_or(StoreError::NotFound)
+    }
+
+    /// Records an event for everyone watching the item.
+    pub fn event(&mut self, event_type: &str, id: u64, by: u64) {
+        let Some(item) = self.st.items.get(&id).cloned() else {
+            return;
+        };
+        for user in self.st.watchers(id) {
+            let seq = self.id();
+            self.st.events.insert(
+                seq,
+                Event {
+                    seq,
+                    user,
+                    event_type: event_type.into(),
+                    item: item.clone(),
+                    created_by: by,
+                    created_at: Utc::now(),
+                },
+            );
+            self.touch(Table::Event, seq);
+        }
+    }
+
+    /// Creates a user with a root folder.
+    pub fn create_user(&mut self, name: &str, login: &str) -> StoreResult<User> {
+        if self
+            .st
+            .users
+            .values()
+            .any(|u| lower(&u.login) == lower(login))
+        {
+            return Err(StoreError::BadRequest(
+                "user_login_already_used",
+                "User with the specified login already exists".into(),
+            ));
+        }
+        let id = self.id();
+        let root_id = self.id();
+        let now = Utc::now();
+        let user = User {
+            id,
+            name: name.into(),
+            login: login.into(),
+            root_id,
+            created_at: now,
+        };
+        self.st.users.insert(id, user.clone());
+        self.touch(Table::User, id);
+        self.st.items.insert(
+            root_id,
+            Item {
+                id: root_id,
+                kind: Kind::Folder,
+                owner: id,
+                name: "All Files".into(),
+                parent: None,
+                description: String::new(),
+                tags: Vec::new(),
+                created_at: now,
+                modified_at: now,
+                etag: 0,
+                trashed_at: None,
+                versions: Vec::new(),
+                shared_link: None,
+                created_by: id,
+                modified_by: id,
+            },
+        );
+        self.touch(Table::Item, root_id);
+        Ok(user)
+    }
+
+    /// Issues a token of `kind` for `user`.
+    pub fn issue(
+        &mut self,
+        kind: TokenKind,
+        user: u64,
+        client_id: &str,
+        ttl: Duration,
+        redirect_uri: Option<String>,
+    ) -> String {
+        let token = random_token(32);
+        self.st.tokens.insert(
+            token.clone(),
+            Token {
+                kind,
+                user,
+                client_id: client_id.into(),
+                expires_at: Utc::now() + ttl,
+                redirect_uri,
+            },
+        );
+        self.touch(Table::Token, &token);
+        token
+    }
+
+    /// Removes a token of `kind` and returns it if it was valid (single use).
+    pub fn take_token(&mut self, token: &str, kind: TokenKind) -> Option<Token> {
+        let t = self.st.token(token, kind)?.clone();
+        self.st.tokens.remove(token);
+        self.touch(Table::Token, token);
+        Some(t)
+    }
+
+    /// Removes a token of any kind.
+    pub fn revoke(&mut self, token: &str) {
+        if self.st.tokens.remove(token).is_some() {
+            self.touch(Table::Token, token);
+        }
+    }
+
+    /// Marks a JWT id as used; false if it was used before.
+    pub fn use_jti(&mut self, jti: &str) -> bool {
+        self.st.used_jti.insert(jti.to_string())
+    }
+
+    /// Registers (or replaces) an app.
+    pub fn put_app(&mut self, app: App) {
+        let key = app.client_id.clone();
+        self.st.apps.insert(key.clone(), app);
+        self.touch(Table::App, key);
+    }
+
+    fn new_item(&mut self, kind: Kind, parent: u64, name: &str, by: u64) -> StoreResult<u64> {
+        let owner = self
+            .st
+            .items
+            .get(&parent)
+            .ok_or(StoreError::NotFound)?
+            .owner;
+        let id = self.id();
+        let now = Utc::now();
+        self.st.items.insert(
+            id,
+            Item {
+                id,
+                kind,
+                owner,
+                name: name.into(),
+                parent: Some(parent),
+                description: String::new(),
+                tags: Vec::new(),
+                created_at: now,
+                modified_at: now,
+                etag: 0,
+                trashed_at: None,
+                versions: Vec::new(),
+                shared_link: None,
+                created_by: by,
+                modified_by: by,
+            },
+        );
+        self.touch(Table::Item, id);
+        Ok(id)
+    }
+
+    /// Creates a folder.
+    pub fn create_folder(&mut self, user: u64, parent: &str, name: &str) -> StoreResult<u64> {
+        check_name(name)?;
+        let (parent, role) = self.st.resolve(user, parent, Kind::Folder)?;
+        need_write(role)?;
+        if let Some(c) = self.st.conflict(parent, name, None) {
+            return Err(StoreError::NameInUse(Box::new(c.clone())));
+        }
+        let id = self.new_item(Kind::Folder, parent, name, user)?;
+        self.event("ITEM_CREATE", id, user);
+        Ok(id)
+    }
+
+    /// Adds a file (new item) with a first version.
+    pub fn create_file(
+        &mut self,
+        user: u64,
+        parent: &str,
+        name: &str,
+        blob: &BlobInfo,
+    ) -> StoreResult<u64> {
+        check_name(name)?;
+        let (parent, role) = self.st.resolve(user, parent, Kind::Folder)?;
+        need_write(role)?;
+        if let Some(c) = self.st.conflict(parent, name, None) {
+            return Err(StoreError::NameInUse(Box::new(c.clone())));
+        }
+        let id = self.new_item(Kind::File, parent, name, user)?;
+        let vid = self.id();
+        let item = self.item_mut(id)?;
+        item.versions.push(Version {
+            id: vid,
+            sha1: blob.sha1.clone(),
+            size: blob.size,
+            created_at: item.created_at,
+            modified_by: user,
+        });
+        self.event("ITEM_UPLOAD", id, user);
+        Ok(id)
+    }
+
+    /// Adds a new version to a file (optionally renaming it).
+    pub fn add_version(
+        &mut self,
+        user: u64,
+        file: &str,
+        blob: &BlobInfo,
+        new_name: Option<&str>,
+        if_match: Option<&str>,
+    ) -> StoreResult<u64> {
+        let (id, role) = self.st.resolve(user, file, Kind::File)?;
+        need_write(role)?;
+        let item = self.st.items.get(&id).ok_or(StoreError::NotFound)?;
+        check_etag(item, if_match)?;
+        if let Some(name) = new_name {
+            check_name(name)?;
+            if let Some(c) = item
+                .parent
+                .and_then(|p| self.st.conflict(p, name, Some(id)))
+            {
+                return Err(StoreError::NameInUse(Box::new(c.clone())));
+            }
+        }
+        let vid = self.id();
+        let item = self.item_mut(id)?;
+        if let Some(name) = new_name {
+            item.name = name.into();
+        }
+        let now = Utc::now();
+        item.versions.push(Version {
+            id: vid,
+            sha1: blob.sha1.clone(),
+            size: blob.size,
+            created_at: now,
+            modified_by: user,
+        });
+        item.etag += 1;
+        item.modified_at = now;
+        item.modified_by = user;
+        self.event("ITEM_UPLOAD", id, user);
+        Ok(id)
+    }
+
+    /// Applies an update (rename, move, description, tags, shared link).
+    pub fn update(
+        &mut self,
+        user: u64,
+        wire_id: &str,
+        kind: Kind,
+        upd: ItemUpdate,
+        if_match: Option<&str>,
+    ) -> StoreResult<u64> {
+        let (id, role) = self.st.resolve(user, wire_id, kind)?;
+        let item = self.st.items.get(&id).ok_or(StoreError::NotFound)?.clone();
+        check_etag(&item, if_match)?;
+        let changes_content = upd.name.is_some()
+            || upd.parent.is_some()
+            || upd.description.is_some()
+            || upd.tags.is_some()
+            || upd.shared_link.is_some();
+        if changes_content {
+            need_write(role)?;
+        }
+        if item.parent.is_none() && (upd.name.is_some() || upd.parent.is_some()) {
+            return Err(StoreError::Forbidden(
+                "The root folder cannot be renamed or moved".into(),
+            ));
+        }
+        let new_name = upd.name.clone().unwrap_or_else(|| item.name.clone());
+        check_name(&new_name)?;
+        let mut new_parent = item.parent;
+        if let Some(p) = &upd.parent {
+            let (pid, prole) = self.st.resolve(user, p, Kind::Folder)?;
+            need_write(prole)?;
+            if kind == Kind::Folder && self.st.is_within(pid, id) {
+                return Err(StoreError::BadRequest(
+                    "bad_request",
+                    "Cannot move a folder into itself or one of its subfolders".into(),
+                ));
+            }
+            new_parent = Some(pid);
+        }
+        if let Some(parent) = new_parent {
+            if new_parent != item.parent || lower(&new_name) != lower(&item.name) {
+                if let Some(c) = self.st.conflict(parent, &new_name, Some(id)) {
+                    return Err(StoreError::NameInUse(Box::new(c.clone())));
+                }
+            }
+        }
+        let moved = new_parent != item.parent;
+        let renamed = new_name != item.name;
+        let link_token = random_token(32);
+        let it = self.item_mut(id)?;
+        it.name = new_name;
+        it.parent = new_parent;
+        if let Some(d) = upd.description {
+            it.description = d;
+        }
+        if let Some(t) = upd.tags {
+            it.tags = t;
+        }
+        match upd.shared_link {
+            Some(None) => it.shared_link = None,
+            Some(Some(l)) => {
+                let mut link = it.shared_link.clone().unwrap_or(SharedLink {
+                    token: link_token,
+                    access: "open".into(),
+                    password: None,
+                    can_download: true,
+                    unshared_at: None,
+                });
+                if let Some(a) = l.access {
+                    link.access = a;
+                }
+                if let Some(p) = l.password {
+                    link.password = p;
+                }
+                if let Some(d) = l.can_download {
+                    link.can_download = d;
+                }
+                if l.unshared_at.is_some() {
+                    link.unshared_at = l.unshared_at;
+                }
+                it.shared_link = Some(link);
+            }
+            None => {}
+        }
+        if changes_content {
+            it.etag += 1;
+            it.modified_at = Utc::now();
+            it.modified_by = user;
+        }
+        if moved {
+            self.event("ITEM_MOVE", id, user);
+        } else if renamed {
+            self.event("ITEM_RENAME", id, user);
+        } else if changes_content {
+            self.event("ITEM_MODIFY", id, user);
+        }
+        Ok(id)
+    }
+
+    /// Copies an item (recursively for folders) into a folder.
+    pub fn copy(
+        &mut self,
+        user: u64,
+        wire_id: &str,
+        kind: Kind,
+        parent: &str,
+        name: Option<&str>,
+    ) -> StoreResult<u64> {
+        let (id, _) = self.st.resolve(user, wire_id, kind)?;
+        let (pid, prole) = self.st.resolve(user, parent, Kind::Folder)?;
+        need_write(prole)?;
+        if kind == Kind::Folder && self.st.is_within(pid, id) {
+            return Err(StoreError::BadRequest(
+                "bad_request",
+                "Cannot copy a folder into itself or one of its subfolders".into(),
+            ));
+        }
+        let src = self.st.items.get(&id).ok_or(StoreError::NotFound)?.clone();
+        let name = name.map(str::to_string).unwrap_or_else(|| src.name.clone());
+        check_name(&name)?;
+        if let Some(c) = self.st.conflict(pid, &name, None) {
+            return Err(StoreError::NameInUse(Box::new(c.clone())));
+        }
+        let new_id = self.copy_tree(&src, pid, &name, user)?;
+        self.event("ITEM_COPY", new_id, user);
+        Ok(new_id)
+    }
+
+    fn copy_tree(&mut self, src: &Item, parent: u64, name: &str, user: u64) -> StoreResult<u64> {
+        let id = self.new_item(src.kind, parent, name, user)?;
+        let mut versions = Vec::new();
+        if let Some(v) = src.current() {
+            versions.push(Version {
+                id: self.id(),
+                ..v.clone()
+            });
+        }
+        let it = self.item_mut(id)?;
+        it.versions = versions;
+        it.description = src.description.clone();
+        it.tags = src.tags.clone();
+        if src.kind == Kind::Folder {
+            let kids: Vec<Item> = self.st.children(src.id).into_iter().cloned().collect();
+            for kid in kids {
+                self.copy_tree(&kid, id, &kid.name, user)?;
+            }
+        }
+        Ok(id)
+    }
+
+    /// Moves an item to the trash.
+    pub fn trash(
+        &mut self,
+        user: u64,
+        wire_id: &str,
+        kind: Kind,
+        recursive: bool,
+        if_match: Option<&str>,
+    ) -> StoreResult<()> {
+        let (id, role) = self.st.resolve(user, wire_id, kind)?;
+        need_write(role)?;
+        let item = self.st.items.get(&id).ok_or(StoreError::NotFound)?;
+        if item.parent.is_none() {
+            return Err(StoreError::Forbidden(
+                "The root folder cannot be deleted".into(),
+            ));
+        }
+        check_etag(item, if_match)?;
+        if kind == Kind::Folder && !recursive && !self.st.children(id).is_empty() {
+            return Err(StoreError::BadRequest(
+                "folder_not_empty",
+                "Cannot delete – folder not empty".into(),
+            ));
+        }
+        self.event("ITEM_TRASH", id, user);
+        let it = self.item_mut(id)?;
+        it.trashed_at = Some(Utc::now());
+        it.etag += 1;
+        Ok(())
+    }
+
+    /// Restores a trashed item, optionally to another parent / name.
+    pub fn restore(
+        &mut self,
+        user: u64,
+        wire_id: &str,
+        kind: Kind,
+        name: Option<&str>,
+        parent: Option<&str>,
+    ) -> StoreResult<u64> {
+        let id = self.st.resolve_trashed(user, wire_id, kind)?;
+        let item = self.st.items.get(&id).ok_or(StoreError::NotFound)?.clone();
+        let pid = match parent {
+            Some(p) => self.st.resolve(user, p, Kind::Folder)?.0,
+            None => {
+                let p = item.parent.ok_or(StoreError::NotFound)?;
+                if self.st.in_trash(p) || !self.st.items.contains_key(&p) {
+                    return Err(StoreError::BadRequest(
+                        "bad_request",
+                        "The parent folder is no longer available; give a parent".into(),
+                    ));
+                }
+                p
+            }
+        };
+        let name = name.map(str::to_string).unwrap_or(item.name.clone());
+        check_name(&name)?;
+        if let Some(c) = self.st.conflict(pid, &name, Some(id)) {
+            return Err(StoreError::NameInUse(Box::new(c.clone())));
+        }
+        let it = self.item_mut(id)?;
+        it.trashed_at = None;
+        it.parent = Some(pid);
+        it.name = name;
+        it.etag += 1;
+        self.event("ITEM_UNDELETE_VIA_TRASH", id, user);
+        Ok(id)
+    }
+
+    /// Permanently deletes a trashed item and everything below it.
+    pub fn purge(&mut self, user: u64, wire_id: &str, kind: Kind) -> StoreResult<()> {
+        let id = self.st.resolve_trashed(user, wire_id, kind)?;
+        let mut ids = self.st.descendants(id);
+        ids.push(id);
+        for i in ids {
+            self.st.items.remove(&i);
+            self.touch(Table::Item, i);
+            let collabs: Vec<u64> = self
+                .st
+                .collabs
+                .values()
+                .filter(|c| c.item == i)
+                .map(|c| c.id)
+                .collect();
+            for c in collabs {
+                self.st.collabs.remove(&c);
+                self.touch(Table::Collab, c);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes an old version current again (as a new version).
+    pub fn promote_version(&mut self, user: u64, file: &str, version: &str) -> StoreResult<u64> {
+        let (id, role) = self.st.resolve(user, file, Kind::File)?;
+        need_write(role)?;
+        let vid: u64 = version.parse().map_err(|_| StoreError::NotFound)?;
+        let item = self.st.items.get(&id).ok_or(StoreError::NotFound)?;
+        let old = item
+            .versions
+            .iter()
+            .find(|v| v.id == vid)
+            .ok_or(StoreError::NotFound)?
+            .clone();
+        let new_id = self.id();
+        let now = Utc::now();
+        let it = self.item_mut(id)?;
+        it.versions.push(Version {
+            id: new_id,
+            created_at: now,
+            modified_by: user,
+            ..old
+        });
+        it.etag += 1;
+        it.modified_at = now;
+        Ok(new_id)
+    }
+
+    /// Removes a non-current version.
+    pub fn delete_version(
+        &mut self,
+        user: u64,
+        file: &str,
+        version: &str,
+        if_match: Option<&str>,
+    ) -> StoreResult<()> {
+        let (id, role) = self.st.resolve(user, file, Kind::File)?;
+        need_write(role)?;
+        let vid: u64 = version.parse().map_err(|_| StoreError::NotFound)?;
+        let item = self.st.items.get(&id).ok_or(StoreError::NotFound)?;
+        check_etag(item, if_match)?;
+        let pos = item
+            .versions
+            .iter()
+            .position(|v| v.id == vid)
+            .ok_or(StoreError::NotFound)?;
+        if pos + 1 == item.versions.len() {
+            return Err(StoreError::BadRequest(
+                "bad_request",
+                "The current version cannot be deleted".into(),
+            ));
+        }
+        self.item_mut(id)?.versions.remove(pos);
+        Ok(())
+    }
+
+    /// Shares an item with another user.
+    pub fn collaborate(
+        &mut self,
+        user: u64,
+        kind: Kind,
+        wire_id: &str,
+        with: u64,
+        role_name: &str,
+    ) -> StoreResult<u64> {
+        let (item, role) = self.st.resolve(user, wire_id, kind)?;
+        if role != Role::Owner {
+            return Err(StoreError::Forbidden(
+                "Only the owner can add collaborators".into(),
+            ));
+        }
+        if !self.st.users.contains_key(&with) {
+            return Err(StoreError::NotFound);
+        }
+        if self
+            .st
+            .collabs
+            .values()
+            .any(|c| c.item == item && c.user == with)
+        {
+            return Err(StoreError::BadRequest(
+                "user_already_collaborator",
+                "User is already a collaborator".into(),
+            ));
+        }
+        let id = self.id();
+        self.st.collabs.insert(
+            id,
+            Collaboration {
+                id,
+                item,
+                user: with,
+                role: role_name.into(),
+                created_by: user,
+                created_at: Utc::now(),
+            },
+        );
+        self.touch(Table::Collab, id);
+        self.event("COLLAB_ADD_COLLABORATOR", item, user);
+        Ok(id)
+    }
+
+    /// Removes a collaboration (by the item owner or the collaborator).
+    pub fn uncollaborate(&mut self, user: u64, collab: &str) -> StoreResult<()> {
+        let id: u64 = collab.parse().map_err(|_| StoreError::NotFound)?;
+        let c = self.st.collabs.get(&id).ok_or(StoreError::NotFound)?;
+        let owner = self.st.items.get(&c.item).map(|i| i.owner);
+        if c.user != user && owner != Some(user) {
+            return Err(StoreError::NotFound);
+        }
+        self.st.collabs.remove(&id);
+        self.touch(Table::Collab, id);
+        Ok(())
+    }
+}

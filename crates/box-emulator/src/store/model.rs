@@ -1,0 +1,220 @@
+//! The records the store keeps: users, items (files and folders with their
+//! versions), collaborations, events, tokens and registered apps.
+//!
+//! Every record is plain data with serde derives so the SQLite backend can
+//! persist it as one JSON row.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A user of the emulated Box account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    /// Store-wide numeric id.
+    pub id: u64,
+    /// Display name.
+    pub name: String,
+    /// Login (an email address).
+    pub login: String,
+    /// Internal id of the user's root folder (shown as `"0"` on the wire).
+    pub root_id: u64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether an item is a file or a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A file with versions.
+    File,
+    /// A folder.
+    Folder,
+}
+
+impl Kind {
+    /// The Box `type` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::File => "file",
+            Kind::Folder => "folder",
+        }
+    }
+}
+
+/// One version of a file's contents (the contents live in the blob store).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Version {
+    /// Store-wide numeric id.
+    pub id: u64,
+    /// Lower-case hex SHA-1 of the contents, also the blob key.
+    pub sha1: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// When this version was uploaded.
+    pub created_at: DateTime<Utc>,
+    /// Who uploaded it.
+    pub modified_by: u64,
+}
+
+/// A shared link on an item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SharedLink {
+    /// The random part of the link URL.
+    pub token: String,
+    /// `open`, `company` or `collaborators`.
+    pub access: String,
+    /// Optional password (stored as given: this is an emulator).
+    pub password: Option<String>,
+    /// Whether downloads are allowed.
+    pub can_download: bool,
+    /// Expiry time, if any.
+    pub unshared_at: Option<DateTime<Utc>>,
+}
+
+/// A file or a folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Item {
+    /// Store-wide numeric id.
+    pub id: u64,
+    /// File or folder.
+    pub kind: Kind,
+    /// The user owning the tree this item is in.
+    pub owner: u64,
+    /// Name (root folders are named "All Files").
+    pub name: String,
+    /// Parent folder; `None` only for root folders.
+    pub parent: Option<u64>,
+    /// Free-text description.
+    pub description: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last modification time.
+    pub modified_at: DateTime<Utc>,
+    /// Etag / sequence id, bumped on every change.
+    pub etag: u64,
+    /// Set when the item itself was moved to the trash.
+    pub trashed_at: Option<DateTime<Utc>>,
+    /// File versions, oldest first; the last one is current. Empty for folders.
+    pub versions: Vec<Version>,
+    /// Shared link, if any.
+    pub shared_link: Option<SharedLink>,
+    /// Creator.
+    pub created_by: u64,
+    /// Last modifier.
+    pub modified_by: u64,
+}
+
+impl Item {
+    /// The current version of a file.
+    pub fn current(&self) -> Option<&Version> {
+        self.versions.last()
+    }
+
+    /// Size of a file's current version (0 for folders).
+    pub fn file_size(&self) -> u64 {
+        self.current().map_or(0, |v| v.size)
+    }
+}
+
+/// A collaboration: `user` may access `item` (and everything below it) with `role`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Collaboration {
+    /// Store-wide numeric id.
+    pub id: u64,
+    /// The shared item.
+    pub item: u64,
+    /// The collaborator.
+    pub user: u64,
+    /// Box role name (`editor`, `viewer`, ...).
+    pub role: String,
+    /// Who created it.
+    pub created_by: u64,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An entry of the event stream.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the stream (store-wide, increasing).
+    pub seq: u64,
+    /// The user whose stream this is.
+    pub user: u64,
+    /// Box event type (`ITEM_CREATE`, `ITEM_UPLOAD`, ...).
+    pub event_type: String,
+    /// Snapshot of the source item at the time.
+    pub item: Item,
+    /// Who caused it.
+    pub created_by: u64,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a token string grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// Bearer access token.
+    Access,
+    /// Single-use refresh token.
+    Refresh,
+    /// Single-use authorization code.
+    AuthCode,
+}
+
+/// A token, refresh token or authorization code.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Token {
+    /// What it is.
+    pub kind: TokenKind,
+    /// The user it acts as.
+    pub user: u64,
+    /// The app it was issued to (empty for developer tokens).
+    pub client_id: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Redirect URI an authorization code was issued for.
+    pub redirect_uri: Option<String>,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("kind", &self.kind)
+            .field("user", &self.user)
+            .field("client_id", &self.client_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A registered OAuth app.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct App {
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+    /// Allowed redirect URIs (empty: any).
+    pub redirect_uris: Vec<String>,
+    /// PEM public key (SPKI or PKCS#1) for JWT assertions.
+    pub public_key_pem: Option<String>,
+    /// The user the authorize page approves as.
+    pub authorize_user: u64,
+    /// The app's service account (subject of enterprise-level grants).
+    pub service_user: u64,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("client_id", &self.client_id)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("authorize_user", &self.authorize_user)
+            .field("service_user", &self.service_user)
+            .finish_non_exhaustive()
+    }
+}

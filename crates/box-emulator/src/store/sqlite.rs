@@ -1,0 +1,120 @@
+//! SQLite persistence of store records (one JSON row per record).
+//!
+//! The in-memory [`State`](super::State) is the working copy; after each
+//! mutating operation the records it touched are written in one transaction
+//! (WAL journal, `synchronous=FULL`), before the operation is acknowledged.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Record families, the first half of a row's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Table {
+    /// [`super::model::User`]
+    User,
+    /// [`super::model::Item`]
+    Item,
+    /// [`super::model::Collaboration`]
+    Collab,
+    /// [`super::model::Event`]
+    Event,
+    /// [`super::model::Token`]
+    Token,
+    /// [`super::model::App`]
+    App,
+    /// Counters such as the next id.
+    Meta,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::User => "user",
+            Table::Item => "item",
+            Table::Collab => "collab",
+            Table::Event => "event",
+            Table::Token => "token",
+            Table::App => "app",
+            Table::Meta => "meta",
+        }
+    }
+}
+
+/// An open database.
+#[derive(Debug)]
+pub struct Db {
+    conn: Connection,
+}
+
+/// One pending write: `Some(json)` upserts, `None` deletes.
+pub type Write = (Table, String, Option<String>);
+
+impl Db {
+    /// Opens (creating) the database file.
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS records (
+                tbl TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL,
+                PRIMARY KEY (tbl, key))",
+        )?;
+        Ok(Self { conn })
+    }
+
+    /// Loads every record of a table.
+    pub fn load<T: DeserializeOwned>(&self, table: Table) -> rusqlite::Result<Vec<(String, T)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, json FROM records WHERE tbl = ?1")?;
+        let rows = stmt.query_map(params![table.name()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, json) = row?;
+            match serde_json::from_str(&json) {
+                Ok(v) => out.push((key, v)),
+                Err(e) => {
+                    tracing::warn!(table = table.name(), %key, error = %e, "skipping unreadable record")
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies writes atomically.
+    pub fn apply(&mut self, writes: &[Write]) -> rusqlite::Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for (table, key, json) in writes {
+            match json {
+                Some(json) => tx.execute(
+                    "INSERT INTO records (tbl, key, json) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(tbl, key) DO UPDATE SET json = excluded.json",
+                    params![table.name(), key, json],
+                )?,
+                None => tx.execute(
+                    "DELETE FROM records WHERE tbl = ?1 AND key = ?2",
+                    params![table.name(), key],
+                )?,
+            };
+        }
+        tx.commit()
+    }
+}
+
+/// Serializes a record for [`Db::apply`].
+pub fn row<T: Serialize>(table: Table, key: impl ToString, value: Option<&T>) -> Write {
+    (
+        table,
+        key.to_string(),
+        value.map(|v| serde_json::to_string(v).unwrap_or_else(|_| "null".into())),
+    )
+}

@@ -1,0 +1,153 @@
+//! Collaborations: create, get, delete, and list per file or folder. A
+//! collaborator can then read (viewer) or change (editor) the item and
+//! everything below it.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::errors::{ApiError, ApiResult};
+use super::objects::{item_mini, ts, user_mini};
+use super::{id_of, write, Caller, JsonBody};
+use crate::server::Shared;
+use crate::store::{Collaboration, Kind, State as St};
+
+const ROLES: &[&str] = &[
+    "editor",
+    "viewer",
+    "previewer",
+    "uploader",
+    "previewer uploader",
+    "viewer uploader",
+    "co-owner",
+];
+
+fn collab_json(st: &St, c: &Collaboration) -> Value {
+    json!({
+        "type": "collaboration", "id": c.id.to_string(),
+        "created_by": user_mini(st, c.created_by), "created_at": ts(&c.created_at),
+        "modified_at": ts(&c.created_at), "expires_at": null, "status": "accepted",
+        "accessible_by": user_mini(st, c.user), "invite_email": null, "role": c.role,
+        "acknowledged_at": ts(&c.created_at),
+        "item": st.item(c.item).map(item_mini).unwrap_or(Value::Null),
+    })
+}
+
+/// `POST /2.0/collaborations`.
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let kind = match body["item"]["type"].as_str() {
+        Some("file") => Kind::File,
+        Some("folder") => Kind::Folder,
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_request",
+                "item.type must be file or folder",
+            ))
+        }
+    };
+    let item = id_of(&body["item"]["id"])
+        .ok_or_else(|| ApiError::bad_request("bad_request", "item.id is required"))?;
+    let role = body["role"]
+        .as_str()
+        .filter(|r| ROLES.contains(r))
+        .ok_or_else(|| ApiError::bad_request("bad_request", "role is missing or invalid"))?
+        .to_string();
+    let who = &body["accessible_by"];
+    if who["type"].as_str().unwrap_or("user") != "user" {
+        return Err(ApiError::bad_request(
+            "bad_request",
+            "Only user collaborations are emulated",
+        ));
+    }
+    let with = shared.store.read(|st| {
+        if let Some(id) = id_of(&who["id"]).and_then(|i| i.parse::<u64>().ok()) {
+            st.users.contains_key(&id).then_some(id)
+        } else {
+            let login = who["login"].as_str()?.to_lowercase();
+            st.users
+                .values()
+                .find(|u| u.login.to_lowercase() == login)
+                .map(|u| u.id)
+        }
+    });
+    let with = with.ok_or_else(|| {
+        ApiError::bad_request("bad_request", "accessible_by must name an existing user")
+    })?;
+    let user = caller.user;
+    let id = write(&shared, move |tx| {
+        tx.collaborate(user, kind, &item, with, &role)
+    })
+    .await?;
+    shared.store.read(|st| {
+        let c = st.collabs.get(&id).ok_or_else(ApiError::not_found)?;
+        Ok((StatusCode::CREATED, Json(collab_json(st, c))))
+    })
+}
+
+/// `GET /2.0/collaborations/{id}`.
+pub async fn get_collab(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    shared.store.read(|st| {
+        let c = id
+            .parse::<u64>()
+            .ok()
+            .and_then(|i| st.collabs.get(&i))
+            .filter(|c| c.user == caller.user || st.role(caller.user, c.item).is_some())
+            .ok_or_else(ApiError::not_found)?;
+        Ok(Json(collab_json(st, c)))
+    })
+}
+
+/// `DELETE /2.0/collaborations/{id}`.
+pub async fn delete(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let user = caller.user;
+    write(&shared, move |tx| tx.uncollaborate(user, &id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn list(shared: &Shared, user: u64, kind: Kind, id: &str) -> ApiResult<Json<Value>> {
+    shared.store.read(|st| {
+        let (iid, _) = st.resolve(user, id, kind)?;
+        let entries: Vec<Value> = st
+            .collabs
+            .values()
+            .filter(|c| c.item == iid)
+            .map(|c| collab_json(st, c))
+            .collect();
+        Ok(Json(
+            json!({"total_count": entries.len(), "entries": entries}),
+        ))
+    })
+}
+
+/// `GET /2.0/folders/{id}/collaborations`.
+pub async fn list_folder(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    list(&shared, caller.user, Kind::Folder, &id)
+}
+
+/// `GET /2.0/files/{id}/collaborations`.
+pub async fn list_file(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    list(&shared, caller.user, Kind::File, &id)
+}

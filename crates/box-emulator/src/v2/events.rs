@@ -1,0 +1,104 @@
+//! The event stream: `GET /2.0/events` (stream_position, `now`, limit),
+//! `OPTIONS /2.0/events` (realtime server info) and the long-poll URL that
+//! answers `new_change` or `reconnect`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::errors::{ApiError, ApiResult};
+use super::objects::{item_json, ts, user_mini};
+use super::{Caller, Params};
+use crate::server::Shared;
+use crate::store::random_token;
+
+fn position(params: &Params, last: u64) -> ApiResult<u64> {
+    match params.get("stream_position") {
+        None | Some("0") | Some("") => Ok(0),
+        Some("now") => Ok(last),
+        Some(p) => p
+            .parse()
+            .map_err(|_| ApiError::bad_request("bad_request", "Invalid stream_position")),
+    }
+}
+
+/// `GET /2.0/events`.
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let limit = params.num("limit", 100)?.clamp(1, 500) as usize;
+    shared.store.read(|st| {
+        let pos = position(&params, st.last_event())?;
+        let events: Vec<_> = st
+            .events
+            .range(pos + 1..)
+            .map(|(_, e)| e)
+            .filter(|e| e.user == caller.user)
+            .take(limit)
+            .collect();
+        let next = events.last().map_or(pos.max(if params.get("stream_position") == Some("now") { st.last_event() } else { pos }), |e| e.seq);
+        let entries: Vec<Value> = events
+            .iter()
+            .map(|e| {
+                json!({
+                    "type": "event", "event_id": format!("evt-{}", e.seq),
+                    "created_by": user_mini(st, e.created_by),
+                    "created_at": ts(&e.created_at), "recorded_at": ts(&e.created_at),
+                    "event_type": e.event_type, "session_id": null,
+                    "source": item_json(st, &shared.base, &e.item, None),
+                })
+            })
+            .collect();
+        Ok(Json(json!({
+            "chunk_size": entries.len(), "next_stream_position": next.to_string(), "entries": entries,
+        })))
+    })
+}
+
+/// `OPTIONS /2.0/events`: where to long-poll.
+pub async fn realtime_info(State(shared): State<Arc<Shared>>, caller: Caller) -> Json<Value> {
+    let channel = format!("u{}-{}", caller.user, random_token(8));
+    let retry = shared.config.longpoll_timeout.as_secs().max(1);
+    Json(json!({
+        "chunk_size": 1,
+        "entries": [{
+            "type": "realtime_server",
+            "url": format!("{}/realtime?channel={channel}&stream_type=all", shared.base),
+            "ttl": "10", "max_retries": "10", "retry_timeout": retry,
+        }],
+    }))
+}
+
+/// `GET /realtime?channel=…&stream_position=…`: waits for a change.
+pub async fn long_poll(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let user: u64 = params
+        .get("channel")
+        .and_then(|c| c.strip_prefix('u'))
+        .and_then(|c| c.split('-').next())
+        .and_then(|u| u.parse().ok())
+        .ok_or_else(|| ApiError::bad_request("bad_request", "Invalid channel"))?;
+    let notified = shared.store.changed();
+    tokio::pin!(notified);
+    notified.as_mut().enable();
+    let since = match params.get("stream_position") {
+        Some(p) => p.parse().ok(),
+        None => None,
+    };
+    let pending = shared.store.read(|st| {
+        since.is_some_and(|pos: u64| st.events.range(pos + 1..).any(|(_, e)| e.user == user))
+    });
+    if pending {
+        return Ok(Json(json!({"message": "new_change"})));
+    }
+    match tokio::time::timeout(shared.config.longpoll_timeout, notified).await {
+        Ok(()) => Ok(Json(json!({"message": "new_change"}))),
+        Err(_) => Ok(Json(json!({"message": "reconnect"}))),
+    }
+}

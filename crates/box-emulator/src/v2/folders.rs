@@ -1,0 +1,216 @@
+//! Folder endpoints: create, get, update, delete, copy, restore, items
+//! (offset and marker pagination) and the trash listing.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::errors::{ApiError, ApiResult};
+use super::objects::{item_json, item_mini, sort_items};
+use super::{items, write, Caller, IdRef, JsonBody, Params};
+use crate::server::Shared;
+use crate::store::Kind;
+
+/// Body of `POST /folders`.
+#[derive(Debug, Deserialize)]
+pub struct CreateFolder {
+    name: String,
+    parent: IdRef,
+}
+
+/// `POST /2.0/folders`.
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    params: Params,
+    JsonBody(body): JsonBody<CreateFolder>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let user = caller.user;
+    let id = write(&shared, move |tx| {
+        tx.create_folder(user, &body.parent.id, &body.name)
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(items::render(&shared, id, params.fields())?),
+    ))
+}
+
+/// `GET /2.0/folders/{id}`.
+pub async fn get_folder(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    items::get(&shared, caller.user, Kind::Folder, &id, &params, &headers)
+}
+
+/// `PUT /2.0/folders/{id}`.
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<Json<Value>> {
+    items::update(
+        &shared,
+        caller.user,
+        Kind::Folder,
+        id,
+        &params,
+        &headers,
+        body,
+    )
+    .await
+}
+
+/// `DELETE /2.0/folders/{id}?recursive=true`.
+pub async fn delete(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    items::delete(&shared, caller.user, Kind::Folder, id, &params, &headers).await
+}
+
+/// `POST /2.0/folders/{id}`: restore from trash.
+pub async fn restore(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    items::restore(&shared, caller.user, Kind::Folder, id, &params, body).await
+}
+
+/// `POST /2.0/folders/{id}/copy`.
+pub async fn copy(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    items::copy(&shared, caller.user, Kind::Folder, id, &params, body).await
+}
+
+/// `GET /2.0/folders/{id}/trash`.
+pub async fn get_trashed(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    items::get_trashed(&shared, caller.user, Kind::Folder, &id, &params)
+}
+
+/// `DELETE /2.0/folders/{id}/trash`.
+pub async fn purge(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    items::purge(&shared, caller.user, Kind::Folder, id).await
+}
+
+fn encode_marker(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn decode_marker(marker: &str) -> ApiResult<usize> {
+    URL_SAFE_NO_PAD
+        .decode(marker)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| ApiError::bad_request("invalid_parameter", "Invalid marker"))
+}
+
+/// `GET /2.0/folders/{id}/items` with `fields`, `limit`, `offset` or `usemarker`/`marker`, `sort`, `direction`.
+pub async fn items(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let limit = params.num("limit", 100)?.clamp(1, 1000);
+    let usemarker = params.get("usemarker") == Some("true") || params.get("marker").is_some();
+    let start = match (usemarker, params.get("marker")) {
+        (true, Some(m)) if !m.is_empty() => decode_marker(m)?,
+        (true, _) => 0,
+        (false, _) => params.num("offset", 0)? as usize,
+    };
+    let sort = params.get("sort").unwrap_or("name").to_string();
+    let desc = params.get("direction") == Some("DESC");
+    let fields = params.fields().map(str::to_string);
+    shared.store.read(|st| {
+        let (folder, _) = st.resolve(caller.user, &id, Kind::Folder)?;
+        let mut kids = st.children(folder);
+        sort_items(&mut kids, &sort, desc);
+        let total = kids.len();
+        let entries: Vec<Value> = kids
+            .into_iter()
+            .skip(start)
+            .take(limit as usize)
+            .map(|i| match &fields {
+                Some(f) => item_json(st, &shared.base, i, Some(f)),
+                None => item_mini(i),
+            })
+            .collect();
+        let end = start + entries.len();
+        let order = json!([{"by": "type", "direction": "ASC"},
+            {"by": sort, "direction": if desc { "DESC" } else { "ASC" }}]);
+        if usemarker {
+            let next = (end < total).then(|| encode_marker(end));
+            Ok(Json(
+                json!({"entries": entries, "limit": limit, "next_marker": next,
+                "prev_marker": null, "order": order}),
+            ))
+        } else {
+            Ok(Json(
+                json!({"total_count": total, "entries": entries, "offset": start,
+                "limit": limit, "order": order}),
+            ))
+        }
+    })
+}
+
+/// `GET /2.0/folders/trash/items`: the caller's trashed items (top level of each deletion).
+pub async fn trash_items(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let limit = params.num("limit", 100)?.clamp(1, 1000);
+    let offset = params.num("offset", 0)?;
+    let fields = params.fields().map(str::to_string);
+    Ok(Json(shared.store.read(|st| {
+        let trashed: Vec<_> = st
+            .items
+            .values()
+            .filter(|i| i.owner == caller.user && i.trashed_at.is_some())
+            .collect();
+        let total = trashed.len();
+        let entries = trashed
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|i| item_json(st, &shared.base, i, fields.as_deref()))
+            .collect();
+        items::page(entries, total, offset, limit)
+    })))
+}

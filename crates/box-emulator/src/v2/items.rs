@@ -1,0 +1,252 @@
+//! Operations files and folders share: get, update (rename, move,
+//! description, tags, shared link), copy, delete to trash, restore, purge.
+//! `files.rs` and `folders.rs` route to these with their [`Kind`].
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::errors::{ApiError, ApiResult};
+use super::objects::item_json;
+use super::{id_of, if_match, not_modified, write, Params};
+use crate::server::Shared;
+use crate::store::{ItemUpdate, Kind, SharedLinkUpdate};
+
+/// Renders an item by internal id for the caller.
+pub fn render(shared: &Shared, id: u64, fields: Option<&str>) -> ApiResult<Value> {
+    shared
+        .store
+        .read(|st| st.item(id).map(|i| item_json(st, &shared.base, i, fields)))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `GET /{files,folders}/{id}` with `If-None-Match`.
+pub fn get(
+    shared: &Shared,
+    user: u64,
+    kind: Kind,
+    id: &str,
+    params: &Params,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let (iid, _) = shared.store.read(|st| st.resolve(user, id, kind))?;
+    let v = render(shared, iid, params.fields())?;
+    if not_modified(headers, &v["etag"]) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    Ok(Json(v).into_response())
+}
+
+fn parse_update(body: &Value) -> ApiResult<ItemUpdate> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| ApiError::bad_request("bad_request", "The body must be a JSON object"))?;
+    let str_field = |k: &str| -> ApiResult<Option<String>> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::bad_request(
+                "bad_request",
+                format!("{k} must be a string"),
+            )),
+        }
+    };
+    let parent = match obj.get("parent") {
+        None | Some(Value::Null) => None,
+        Some(p) => Some(
+            p.get("id")
+                .and_then(id_of)
+                .ok_or_else(|| ApiError::bad_request("bad_request", "parent.id is required"))?,
+        ),
+    };
+    let tags = match obj.get("tags") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => Some(
+            a.iter()
+                .map(|t| t.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ApiError::bad_request("bad_request", "tags must be strings"))?,
+        ),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "bad_request",
+                "tags must be an array",
+            ))
+        }
+    };
+    let shared_link = match obj.get("shared_link") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::Object(l)) => {
+            let access = l.get("access").and_then(Value::as_str).map(str::to_string);
+            if let Some(a) = &access {
+                if !["open", "company", "collaborators"].contains(&a.as_str()) {
+                    return Err(ApiError::bad_request(
+                        "bad_request",
+                        "shared_link.access must be open, company or collaborators",
+                    ));
+                }
+            }
+            let password = match l.get("password") {
+                None => None,
+                Some(Value::Null) => Some(None),
+                Some(Value::String(p)) => Some(Some(p.clone())),
+                Some(_) => {
+                    return Err(ApiError::bad_request(
+                        "bad_request",
+                        "password must be a string",
+                    ))
+                }
+            };
+            let unshared_at = match l.get("unshared_at").and_then(Value::as_str) {
+                Some(s) => Some(
+                    DateTime::parse_from_rfc3339(s)
+                        .map_err(|_| ApiError::bad_request("bad_request", "bad unshared_at"))?
+                        .with_timezone(&Utc),
+                ),
+                None => None,
+            };
+            let can_download = l
+                .get("permissions")
+                .and_then(|p| p.get("can_download"))
+                .and_then(Value::as_bool);
+            Some(Some(SharedLinkUpdate {
+                access,
+                password,
+                can_download,
+                unshared_at,
+            }))
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "bad_request",
+                "shared_link must be an object",
+            ))
+        }
+    };
+    Ok(ItemUpdate {
+        name: str_field("name")?,
+        parent,
+        description: str_field("description")?,
+        tags,
+        shared_link,
+    })
+}
+
+/// `PUT /{files,folders}/{id}`.
+pub async fn update(
+    shared: &Arc<Shared>,
+    user: u64,
+    kind: Kind,
+    id: String,
+    params: &Params,
+    headers: &HeaderMap,
+    body: Value,
+) -> ApiResult<Json<Value>> {
+    let upd = parse_update(&body)?;
+    let m = if_match(headers);
+    let iid = write(shared, move |tx| {
+        tx.update(user, &id, kind, upd, m.as_deref())
+    })
+    .await?;
+    render(shared, iid, params.fields()).map(Json)
+}
+
+/// `POST /{files,folders}/{id}/copy`.
+pub async fn copy(
+    shared: &Arc<Shared>,
+    user: u64,
+    kind: Kind,
+    id: String,
+    params: &Params,
+    body: Value,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let parent = body
+        .get("parent")
+        .and_then(|p| p.get("id"))
+        .and_then(id_of)
+        .ok_or_else(|| ApiError::bad_request("bad_request", "parent.id is required"))?;
+    let name = body.get("name").and_then(Value::as_str).map(str::to_string);
+    let new_id = write(shared, move |tx| {
+        tx.copy(user, &id, kind, &parent, name.as_deref())
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(render(shared, new_id, params.fields())?),
+    ))
+}
+
+/// `DELETE /{files,folders}/{id}`: to the trash.
+pub async fn delete(
+    shared: &Arc<Shared>,
+    user: u64,
+    kind: Kind,
+    id: String,
+    params: &Params,
+    headers: &HeaderMap,
+) -> ApiResult<StatusCode> {
+    let recursive = params.get("recursive") == Some("true");
+    let m = if_match(headers);
+    write(shared, move |tx| {
+        tx.trash(user, &id, kind, recursive, m.as_deref())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /{files,folders}/{id}`: restore from the trash.
+pub async fn restore(
+    shared: &Arc<Shared>,
+    user: u64,
+    kind: Kind,
+    id: String,
+    params: &Params,
+    body: Value,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let name = body.get("name").and_then(Value::as_str).map(str::to_string);
+    let parent = body.get("parent").and_then(|p| p.get("id")).and_then(id_of);
+    let iid = write(shared, move |tx| {
+        tx.restore(user, &id, kind, name.as_deref(), parent.as_deref())
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(render(shared, iid, params.fields())?),
+    ))
+}
+
+/// `GET /{files,folders}/{id}/trash`.
+pub fn get_trashed(
+    shared: &Shared,
+    user: u64,
+    kind: Kind,
+    id: &str,
+    params: &Params,
+) -> ApiResult<Json<Value>> {
+    let iid = shared.store.read(|st| st.resolve_trashed(user, id, kind))?;
+    render(shared, iid, params.fields()).map(Json)
+}
+
+/// `DELETE /{files,folders}/{id}/trash`.
+pub async fn purge(
+    shared: &Arc<Shared>,
+    user: u64,
+    kind: Kind,
+    id: String,
+) -> ApiResult<StatusCode> {
+    write(shared, move |tx| tx.purge(user, &id, kind)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Offset-paginated collection body.
+pub fn page(entries: Vec<Value>, total: usize, offset: u64, limit: u64) -> Value {
+    json!({
+        "total_count": total, "entries": entries, "offset": offset, "limit": limit,
+        "order": [{"by": "type", "direction": "ASC"}, {"by": "name", "direction": "ASC"}],
+    })
+}

@@ -1,0 +1,742 @@
+//! End-to-end tests of the v2 API over HTTP (reqwest against an in-process emulator).
+
+use base64::Engine;
+use box_emulator::{Emulator, EmulatorHandle, FaultConfig};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use sha1::Digest;
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn start() -> EmulatorHandle {
+    Emulator::builder()
+        .chunked_upload_min_size(10)
+        .chunked_part_size(1024)
+        .start()
+        .await
+        .unwrap()
+}
+
+async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
+    let s = r.status();
+    let text = r.text().await.unwrap();
+    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn assert_box_error(body: &Value, status: u16, code: &str) {
+    assert_eq!(body["type"], "error", "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    assert!(body["request_id"].is_string(), "{body}");
+}
+
+async fn mkdir(emu: &EmulatorHandle, token: &str, parent: &str, name: &str) -> (StatusCode, Value) {
+    json_of(
+        client()
+            .post(format!("{}/folders", emu.api_url()))
+            .bearer_auth(token)
+            .json(&json!({"name": name, "parent": {"id": parent}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn upload(
+    emu: &EmulatorHandle,
+    token: &str,
+    parent: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "attributes",
+            json!({"name": name, "parent": {"id": parent}}).to_string(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    json_of(
+        client()
+            .post(format!("{}/files/content", emu.upload_url()))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn download(
+    emu: &EmulatorHandle,
+    token: &str,
+    id: &str,
+    range: Option<&str>,
+) -> reqwest::Response {
+    let r = client()
+        .get(format!("{}/files/{id}/content", emu.api_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let mut req = client().get(loc);
+    if let Some(range) = range {
+        req = req.header("range", range);
+    }
+    req.send().await.unwrap()
+}
+
+fn sha1_hex(b: &[u8]) -> String {
+    sha1::Sha1::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+fn sha1_b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(b))
+}
+
+#[tokio::test]
+async fn folders_files_conflicts_and_downloads() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let (s, me) = json_of(
+        client()
+            .get(format!("{}/users/me", emu.api_url()))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(me["id"], emu.default_user());
+
+    let (s, docs) = mkdir(&emu, &t, "0", "Docs").await;
+    assert_eq!(s, 201, "{docs}");
+    assert_eq!(docs["type"], "folder");
+    assert_eq!(docs["parent"]["id"], "0");
+    assert_eq!(docs["path_collection"]["entries"][0]["id"], "0");
+    let docs_id = docs["id"].as_str().unwrap().to_string();
+
+    // Name conflicts are case-insensitive and list the conflicting item.
+    let (s, err) = mkdir(&emu, &t, "0", "DOCS").await;
+    assert_eq!(s, 409);
+    assert_box_error(&err, 409, "item_name_in_use");
+    assert_eq!(err["context_info"]["conflicts"][0]["id"], docs_id.as_str());
+    assert_eq!(err["context_info"]["conflicts"][0]["type"], "folder");
+
+    let data = b"hello emulator, hello range".to_vec();
+    let (s, up) = upload(&emu, &t, &docs_id, "a.txt", &data).await;
+    assert_eq!(s, 201, "{up}");
+    let file = &up["entries"][0];
+    assert_eq!(file["sha1"], sha1_hex(&data));
+    assert_eq!(file["size"], data.len());
+    let fid = file["id"].as_str().unwrap().to_string();
+
+    // Upload conflict carries the conflicting file.
+    let (s, err) = upload(&emu, &t, &docs_id, "A.TXT", b"x").await;
+    assert_eq!(s, 409);
+    assert_eq!(err["context_info"]["conflicts"]["id"], fid.as_str());
+    assert_eq!(err["context_info"]["conflicts"]["sha1"], sha1_hex(&data));
+
+    let r = download(&emu, &t, &fid, None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
+    let r = download(&emu, &t, &fid, Some("bytes=6-13")).await;
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.headers()["content-range"], "bytes 6-13/27");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"emulator");
+    let r = download(&emu, &t, &fid, Some("bytes=100-")).await;
+    assert_eq!(r.status(), 416);
+
+    // fields selection, etags.
+    let (s, f) = json_of(
+        client()
+            .get(format!("{}/files/{fid}?fields=name,tags", emu.api_url()))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let mut keys: Vec<_> = f.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["etag", "id", "name", "tags", "type"]);
+    let etag = f["etag"].as_str().unwrap().to_string();
+    let r = client()
+        .get(format!("{}/files/{fid}", emu.api_url()))
+        .bearer_auth(&t)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    let (s, err) = json_of(
+        client()
+            .put(format!("{}/files/{fid}", emu.api_url()))
+            .bearer_auth(&t)
+            .header("if-match", "999")
+            .json(&json!({"name": "b.txt"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 412);
+    assert_box_error(&err, 412, "precondition_failed");
+    let (s, f) = json_of(
+        client()
+            .put(format!("{}/files/{fid}", emu.api_url()))
+            .bearer_auth(&t)
+            .header("if-match", &etag)
+            .json(&json!({"name": "b.txt", "description": "d", "tags": ["x"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{f}");
+    assert_eq!(f["name"], "b.txt");
+    assert_ne!(f["etag"], etag.as_str());
+
+    // Non-empty folder delete needs recursive; moving into own subtree is refused.
+    let (_, sub) = mkdir(&emu, &t, &docs_id, "sub").await;
+    let sub_id = sub["id"].as_str().unwrap();
+    let (s, err) = json_of(
+        client()
+            .put(format!("{}/folders/{docs_id}", emu.api_url()))
+            .bearer_auth(&t)
+            .json(&json!({"parent": {"id": sub_id}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400, "{err}");
+    assert_box_error(&err, 400, "bad_request");
+    let r = client()
+        .delete(format!("{}/folders/{docs_id}", emu.api_url()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    let (s, err) = json_of(r).await;
+    assert_eq!(s, 400);
+    assert_box_error(&err, 400, "folder_not_empty");
+    let r = client()
+        .delete(format!(
+            "{}/folders/{docs_id}?recursive=true",
+            emu.api_url()
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    // Trashed: file is gone from normal access, folder is in the trash listing, restore works.
+    let r = client()
+        .get(format!("{}/files/{fid}", emu.api_url()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let (_, trash) = json_of(
+        client()
+            .get(format!("{}/folders/trash/items", emu.api_url()))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(trash["total_count"], 1);
+    assert_eq!(trash["entries"][0]["id"], docs_id.as_str());
+    let (s, restored) = json_of(
+        client()
+            .post(format!("{}/folders/{docs_id}", emu.api_url()))
+            .bearer_auth(&t)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{restored}");
+    assert_eq!(restored["item_status"], "active");
+    let r = client()
+        .get(format!("{}/files/{fid}", emu.api_url()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn marker_and_offset_pagination() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let (_, f) = mkdir(&emu, &t, "0", "many").await;
+    let fid = f["id"].as_str().unwrap().to_string();
+    for i in 0..7 {
+        let (s, _) = mkdir(&emu, &t, &fid, &format!("d{i}")).await;
+        assert_eq!(s, 201);
+    }
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut url = format!(
+            "{}/folders/{fid}/items?usemarker=true&limit=3",
+            emu.api_url()
+        );
+        if let Some(m) = &marker {
+            url.push_str(&format!("&marker={m}"));
+        }
+        let (s, page) = json_of(client().get(url).bearer_auth(&t).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        pages += 1;
+        for e in page["entries"].as_array().unwrap() {
+            names.push(e["name"].as_str().unwrap().to_string());
+        }
+        match page["next_marker"].as_str() {
+            Some(m) => marker = Some(m.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(names, (0..7).map(|i| format!("d{i}")).collect::<Vec<_>>());
+    let (_, page) = json_of(
+        client()
+            .get(format!(
+                "{}/folders/{fid}/items?offset=5&limit=100",
+                emu.api_url()
+            ))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["total_count"], 7);
+    assert_eq!(page["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(page["offset"], 5);
+}
+
+#[tokio::test]
+async fn users_are_isolated_until_collaboration() {
+    let emu = start().await;
+    let a = emu.default_token().to_string();
+    let (b_user, b) = emu.create_user("Bob", "bob@example.com").unwrap();
+    let (_, folder) = mkdir(&emu, &a, "0", "private").await;
+    let folder_id = folder["id"].as_str().unwrap().to_string();
+    let (_, up) = upload(&emu, &a, &folder_id, "secret.txt", b"top secret").await;
+    let fid = up["entries"][0]["id"].as_str().unwrap().to_string();
+
+    // B's "0" is B's own root, which is empty.
+    let (_, root) = json_of(
+        client()
+            .get(format!("{}/folders/0/items", emu.api_url()))
+            .bearer_auth(&b)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(root["total_count"], 0);
+    let api = emu.api_url();
+    let attempts = [
+        client().get(format!("{api}/files/{fid}")),
+        client().get(format!("{api}/files/{fid}/content")),
+        client().get(format!("{api}/folders/{folder_id}/items")),
+        client()
+            .put(format!("{api}/files/{fid}"))
+            .json(&json!({"name": "mine"})),
+        client().delete(format!("{api}/files/{fid}")),
+        client()
+            .post(format!("{api}/files/{fid}/copy"))
+            .json(&json!({"parent": {"id": "0"}})),
+    ];
+    for req in attempts {
+        let (s, body) = json_of(req.bearer_auth(&b).send().await.unwrap()).await;
+        assert_eq!(s, 404, "{body}");
+        assert_box_error(&body, 404, "not_found");
+    }
+    let (s, _) = mkdir(&emu, &b, &folder_id, "intrusion").await;
+    assert_eq!(s, 404);
+
+    // Search does not leak either.
+    let (_, hits) = json_of(
+        client()
+            .get(format!("{api}/search?query=secret"))
+            .bearer_auth(&b)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(hits["total_count"], 0);
+
+    // After a viewer collaboration B can read and download, but not change.
+    let (s, c) = json_of(
+        client()
+            .post(format!("{api}/collaborations"))
+            .bearer_auth(&a)
+            .json(&json!({"item": {"type": "folder", "id": folder_id},
+                "accessible_by": {"type": "user", "login": "bob@example.com"}, "role": "viewer"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["accessible_by"]["id"], b_user.id.to_string());
+    let r = download(&emu, &b, &fid, None).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"top secret");
+    let (s, _) = json_of(
+        client()
+            .put(format!("{api}/files/{fid}"))
+            .bearer_auth(&b)
+            .json(&json!({"name": "mine"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (_, hits) = json_of(
+        client()
+            .get(format!("{api}/search?query=secret"))
+            .bearer_auth(&b)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(hits["total_count"], 1);
+}
+
+#[tokio::test]
+async fn error_bodies_for_bad_input() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let api = emu.api_url();
+    let (s, body) = json_of(
+        client()
+            .post(format!("{api}/folders"))
+            .bearer_auth(&t)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_box_error(&body, 400, "bad_request");
+    let (s, body) = json_of(
+        client()
+            .post(format!("{api}/folders"))
+            .bearer_auth(&t)
+            .json(&json!({"name": 5}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_box_error(&body, 400, "bad_request");
+    let (s, body) = mkdir(&emu, &t, "0", "a/b").await;
+    assert_eq!(s, 400);
+    assert_box_error(&body, 400, "item_name_invalid");
+    for id in ["12345678", "abc", "-1", "0"] {
+        let (s, body) = json_of(
+            client()
+                .get(format!("{api}/files/{id}"))
+                .bearer_auth(&t)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 404, "{id}");
+        assert_box_error(&body, 404, "not_found");
+    }
+    for auth in [Some("Bearer nope"), Some("Basic abc"), None] {
+        let mut req = client().get(format!("{api}/users/me"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"));
+    }
+    let (s, body) = json_of(
+        client()
+            .get(format!("{api}/no/such/route"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_box_error(&body, 404, "not_found");
+    // Oversized JSON bodies are refused with a Box error, not a hang.
+    let big = "x".repeat(2 * 1024 * 1024);
+    let (s, body) = json_of(
+        client()
+            .post(format!("{api}/folders"))
+            .bearer_auth(&t)
+            .json(&json!({"name": big, "parent": {"id": "0"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 413);
+    assert_box_error(&body, 413, "request_too_large");
+    // Attributes after the file part.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"abc".to_vec()).file_name("x"),
+        )
+        .text(
+            "attributes",
+            json!({"name": "x", "parent": {"id": "0"}}).to_string(),
+        );
+    let (s, body) = json_of(
+        client()
+            .post(format!("{}/files/content", emu.upload_url()))
+            .bearer_auth(&t)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_box_error(&body, 400, "metadata_after_file_contents");
+}
+
+#[tokio::test]
+async fn chunked_upload_session_with_digests() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let up = emu.upload_url();
+    let data: Vec<u8> = (0..2500u32).map(|i| (i * 7 % 251) as u8).collect();
+    let (s, err) = json_of(
+        client()
+            .post(format!("{up}/files/upload_sessions"))
+            .bearer_auth(&t)
+            .json(&json!({"folder_id": "0", "file_size": 5, "file_name": "big.bin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_box_error(&err, 400, "file_size_too_small");
+    let (s, sess) = json_of(
+        client()
+            .post(format!("{up}/files/upload_sessions"))
+            .bearer_auth(&t)
+            .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "big.bin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{sess}");
+    assert_eq!(sess["part_size"], 1024);
+    assert_eq!(sess["total_parts"], 3);
+    let part_url = sess["session_endpoints"]["upload_part"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(part_url.starts_with(&emu.base_url()));
+    let put = |chunk: Vec<u8>, range: String, digest: String| {
+        client()
+            .put(&part_url)
+            .bearer_auth(&t)
+            .header("content-range", range)
+            .header("digest", format!("sha={digest}"))
+            .body(chunk)
+            .send()
+    };
+    // Wrong digest → 412; misaligned range → 416.
+    let r = put(
+        data[..1024].to_vec(),
+        format!("bytes 0-1023/{}", data.len()),
+        sha1_b64(b"nope"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 412);
+    let r = put(
+        data[1..1025].to_vec(),
+        format!("bytes 1-1024/{}", data.len()),
+        sha1_b64(&data[1..1025]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 416);
+    let mut parts = Vec::new();
+    for start in (0..data.len()).step_by(1024) {
+        let end = (start + 1024).min(data.len()) - 1;
+        let chunk = data[start..=end].to_vec();
+        let (s, p) = json_of(
+            put(
+                chunk.clone(),
+                format!("bytes {start}-{end}/{}", data.len()),
+                sha1_b64(&chunk),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 200, "{p}");
+        assert_eq!(p["part"]["sha1"], sha1_hex(&chunk));
+        parts.push(p["part"].clone());
+    }
+    let (_, listed) = json_of(
+        client()
+            .get(sess["session_endpoints"]["list_parts"].as_str().unwrap())
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(listed["total_count"], 3);
+    let commit = sess["session_endpoints"]["commit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = client()
+        .post(&commit)
+        .bearer_auth(&t)
+        .header("digest", format!("sha={}", sha1_b64(b"wrong")))
+        .json(&json!({"parts": parts}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    let (s, err) = json_of(
+        client()
+            .post(&commit)
+            .bearer_auth(&t)
+            .header("digest", format!("sha={}", sha1_b64(&data)))
+            .json(&json!({"parts": &parts[..2]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400, "{err}");
+    let (s, done) = json_of(
+        client()
+            .post(&commit)
+            .bearer_auth(&t)
+            .header("digest", format!("sha={}", sha1_b64(&data)))
+            .json(&json!({"parts": parts}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{done}");
+    let file = &done["entries"][0];
+    assert_eq!(file["sha1"], sha1_hex(&data));
+    let r = download(&emu, &t, file["id"].as_str().unwrap(), None).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
+}
+
+async fn statuses(emu: &EmulatorHandle, n: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let r = client()
+            .get(format!("{}/users/me", emu.api_url()))
+            .bearer_auth(emu.default_token())
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            assert_eq!(r.headers()["retry-after"], "2");
+        }
+        out.push(r.status().as_u16());
+    }
+    out
+}
+
+#[tokio::test]
+async fn faults_are_deterministic_for_a_seed() {
+    let cfg = |seed| FaultConfig {
+        seed,
+        rules: vec![
+            FaultConfig::parse_rule("429:2@0.3").unwrap(),
+            FaultConfig::parse_rule("503@0.2").unwrap(),
+        ],
+        expire_tokens_after: None,
+    };
+    let a = Emulator::builder().faults(cfg(42)).start().await.unwrap();
+    let b = Emulator::builder().faults(cfg(42)).start().await.unwrap();
+    let sa = statuses(&a, 40).await;
+    assert_eq!(sa, statuses(&b, 40).await);
+    assert!(sa.contains(&429) && sa.contains(&200), "{sa:?}");
+    let counters = a.counters();
+    let injected = counters["faults_injected"].as_u64().unwrap();
+    let failed = sa.iter().filter(|s| **s != 200).count() as u64;
+    assert!(injected >= failed, "{injected} < {failed}");
+    assert!(
+        counters["requests_by_route"]["GET /2.0/users/me"]
+            .as_u64()
+            .unwrap()
+            >= 40
+    );
+
+    // Run-time change via the admin endpoint: connection resets, admin stays exempt.
+    let r = client()
+        .put(format!("{}/faults", a.admin_url()))
+        .json(&json!({"seed": 1, "rules": [{"fault": {"kind": "reset"}, "rate": 1.0}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client()
+        .get(format!("{}/users/me", a.api_url()))
+        .bearer_auth(a.default_token())
+        .send()
+        .await;
+    let failed = match r {
+        Err(_) => true,
+        Ok(resp) => resp.bytes().await.is_err(),
+    };
+    assert!(failed, "the response should be cut off");
+    let r = client()
+        .get(format!("{}/counters", a.admin_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
