@@ -1,0 +1,259 @@
+//! Events and long-poll, shared links, versions, copy, preflight, and the admin HTTP API.
+
+use std::time::Duration;
+
+use box_emulator::{Emulator, EmulatorHandle};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+fn client() -> Client {
+    Client::new()
+}
+
+async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = req.send().await.unwrap();
+    let s = r.status();
+    let text = r.text().await.unwrap();
+    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn upload(emu: &EmulatorHandle, token: &str, name: &str, bytes: &[u8]) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "attributes",
+            json!({"name": name, "parent": {"id": "0"}}).to_string(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    let (s, v) = call(
+        client()
+            .post(format!("{}/files/content", emu.upload_url()))
+            .bearer_auth(token)
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    v["entries"][0]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn events_and_long_poll() {
+    let emu = Emulator::builder()
+        .longpoll_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let t = emu.default_token().to_string();
+    let api = emu.api_url();
+    let (_, now) = call(
+        client()
+            .get(format!("{api}/events?stream_position=now"))
+            .bearer_auth(&t),
+    )
+    .await;
+    let pos = now["next_stream_position"].as_str().unwrap().to_string();
+    let (_, opts) = call(
+        client()
+            .request(reqwest::Method::OPTIONS, format!("{api}/events"))
+            .bearer_auth(&t),
+    )
+    .await;
+    let url = opts["entries"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(opts["entries"][0]["type"], "realtime_server");
+    // Nothing happens: reconnect after the timeout.
+    let (_, msg) = call(client().get(format!("{url}&stream_position={pos}"))).await;
+    assert_eq!(msg["message"], "reconnect");
+    // A change wakes the poll.
+    let poll = tokio::spawn(call(client().get(format!("{url}&stream_position={pos}"))));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let id = upload(&emu, &t, "ev.txt", b"e").await;
+    let (_, msg) = poll.await.unwrap();
+    assert_eq!(msg["message"], "new_change");
+    let (_, ev) = call(
+        client()
+            .get(format!("{api}/events?stream_position={pos}"))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(ev["chunk_size"], 1);
+    assert_eq!(ev["entries"][0]["event_type"], "ITEM_UPLOAD");
+    assert_eq!(ev["entries"][0]["source"]["id"], id.as_str());
+    let next = ev["next_stream_position"].as_str().unwrap().to_string();
+    let (_, ev) = call(
+        client()
+            .get(format!("{api}/events?stream_position={next}"))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(ev["chunk_size"], 0);
+}
+
+#[tokio::test]
+async fn shared_links_versions_copy_preflight() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let t = emu.default_token().to_string();
+    let api = emu.api_url();
+    let id = upload(&emu, &t, "doc.txt", b"one").await;
+    let (s, f) = call(
+        client()
+            .put(format!("{api}/files/{id}?fields=shared_link"))
+            .bearer_auth(&t)
+            .json(&json!({"shared_link": {"access": "open", "password": "pw"}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{f}");
+    let link = f["shared_link"]["url"].as_str().unwrap().to_string();
+    assert_eq!(f["shared_link"]["is_password_enabled"], true);
+    let (_, other) = emu.create_user("Other", "other@example.com").unwrap();
+    let (s, _) = call(
+        client()
+            .get(format!("{api}/shared_items"))
+            .bearer_auth(&other)
+            .header("boxapi", format!("shared_link={link}")),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, item) = call(
+        client()
+            .get(format!("{api}/shared_items"))
+            .bearer_auth(&other)
+            .header(
+                "boxapi",
+                format!("shared_link={link}&shared_link_password=pw"),
+            ),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(item["id"], id.as_str());
+
+    // New version, list, promote the old one.
+    let form = reqwest::multipart::Form::new()
+        .text("attributes", "{}")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"two".to_vec()).file_name("doc.txt"),
+        );
+    let (s, _) = call(
+        client()
+            .post(format!("{}/files/{id}/content", emu.upload_url()))
+            .bearer_auth(&t)
+            .header("content-md5", "0000000000000000000000000000000000000000")
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(s, 412, "a wrong content-md5 SHA-1 is refused");
+    let form = reqwest::multipart::Form::new()
+        .text("attributes", "{}")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"two".to_vec()).file_name("doc.txt"),
+        );
+    let (s, _) = call(
+        client()
+            .post(format!("{}/files/{id}/content", emu.upload_url()))
+            .bearer_auth(&t)
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, vs) = call(
+        client()
+            .get(format!("{api}/files/{id}/versions"))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(vs["total_count"], 1);
+    let old = vs["entries"][0]["id"].as_str().unwrap().to_string();
+    let (s, v) = call(
+        client()
+            .post(format!("{api}/files/{id}/versions/current"))
+            .bearer_auth(&t)
+            .json(&json!({"type": "file_version", "id": old})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (_, f) = call(client().get(format!("{api}/files/{id}")).bearer_auth(&t)).await;
+    assert_eq!(f["size"], 3);
+    assert_eq!(f["sha1"], vs["entries"][0]["sha1"]);
+
+    // Copy with a new name; preflight sees the conflict.
+    let (s, c) = call(
+        client()
+            .post(format!("{api}/files/{id}/copy"))
+            .bearer_auth(&t)
+            .json(&json!({"parent": {"id": "0"}, "name": "copy.txt"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["sha1"], f["sha1"]);
+    let (s, e) = call(
+        client()
+            .request(reqwest::Method::OPTIONS, format!("{api}/files/content"))
+            .bearer_auth(&t)
+            .json(&json!({"name": "copy.txt", "parent": {"id": "0"}, "size": 3})),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(e["context_info"]["conflicts"]["id"], c["id"]);
+    let (s, ok) = call(
+        client()
+            .request(reqwest::Method::OPTIONS, format!("{api}/files/content"))
+            .bearer_auth(&t)
+            .json(&json!({"name": "fresh.txt", "parent": {"id": "0"}, "size": 3})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(ok["upload_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&emu.upload_url()));
+}
+
+#[tokio::test]
+async fn admin_http_api() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let admin = emu.admin_url();
+    let (s, u) = call(
+        client()
+            .post(format!("{admin}/users"))
+            .json(&json!({"name": "Carol", "login": "carol@example.com"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let token = u["access_token"].as_str().unwrap().to_string();
+    let id = u["id"].as_str().unwrap().to_string();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir(src.path().join("sub")).unwrap();
+    std::fs::write(src.path().join("top.txt"), b"top").unwrap();
+    std::fs::write(src.path().join("sub/inner.txt"), b"inner").unwrap();
+    let (s, r) = call(
+        client()
+            .post(format!("{admin}/users/{id}/seed"))
+            .json(&json!({"path": src.path()})),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["items_created"], 3);
+    let (_, hits) = call(
+        client()
+            .get(format!("{}/search?query=inner", emu.api_url()))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(hits["total_count"], 1);
+    assert_eq!(
+        hits["entries"][0]["path_collection"]["entries"][1]["name"],
+        "sub"
+    );
+    let (s, _) = call(
+        client()
+            .post(format!("{admin}/users"))
+            .json(&json!({"name": "Dup", "login": "carol@example.com"})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (_, counters) = call(client().get(format!("{admin}/counters"))).await;
+    assert_eq!(counters["requests_by_route"]["GET /2.0/search"], 1);
+}

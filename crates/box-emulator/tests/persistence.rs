@@ -1,0 +1,259 @@
+//! Persistence with a data directory: state survives a restart, and a
+//! `kill -9` in the middle of an upload leaves nothing half-written visible.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use box_emulator::Emulator;
+use reqwest::Client;
+use serde_json::{json, Value};
+
+async fn upload(
+    client: &Client,
+    upload_url: &str,
+    token: &str,
+    name: &str,
+    body: reqwest::Body,
+) -> reqwest::Result<reqwest::Response> {
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "attributes",
+            json!({"name": name, "parent": {"id": "0"}}).to_string(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::stream(body).file_name(name.to_string()),
+        );
+    client
+        .post(format!("{upload_url}/files/content"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+}
+
+async fn root_names(client: &Client, api: &str, token: &str) -> Vec<String> {
+    let v: Value = client
+        .get(format!("{api}/folders/0/items"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn fetch(client: &Client, api: &str, token: &str, id: &str) -> Vec<u8> {
+    client
+        .get(format!("{api}/files/{id}/content"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn state_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new();
+    let emu = Emulator::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let token = emu.default_token().to_string();
+    let r = upload(&client, &emu.upload_url(), &token, "keep.txt", "v1".into())
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let id = v["entries"][0]["id"].as_str().unwrap().to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("attributes", "{}")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"version two".to_vec()).file_name("keep.txt"),
+        );
+    let r = client
+        .post(format!("{}/files/{id}/content", emu.upload_url()))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = client
+        .put(format!("{}/files/{id}", emu.api_url()))
+        .bearer_auth(&token)
+        .json(&json!({"description": "kept", "tags": ["a"]}))
+        .send()
+        .await
+        .unwrap();
+    let before: Value = r.json().await.unwrap();
+    emu.stop().await;
+
+    let emu = Emulator::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    // The old token was persisted too.
+    let after: Value = client
+        .get(format!("{}/files/{id}", emu.api_url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["etag"], before["etag"]);
+    assert_eq!(after["description"], "kept");
+    assert_eq!(
+        fetch(&client, &emu.api_url(), &token, &id).await,
+        b"version two"
+    );
+    let versions: Value = client
+        .get(format!("{}/files/{id}/versions", emu.api_url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions["total_count"], 1);
+    // New ids do not collide with old ones.
+    let r = client
+        .post(format!("{}/folders", emu.api_url()))
+        .bearer_auth(&token)
+        .json(&json!({"name": "new", "parent": {"id": "0"}}))
+        .send()
+        .await
+        .unwrap();
+    let f: Value = r.json().await.unwrap();
+    assert!(f["id"].as_str().unwrap().parse::<u64>().unwrap() > id.parse::<u64>().unwrap());
+}
+
+struct Proc {
+    child: Child,
+    api: String,
+    upload: String,
+    token: String,
+}
+
+fn spawn(dir: &std::path::Path) -> Proc {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_box-emulator"))
+        .args(["--port", "0", "--data-dir"])
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    let (mut api, mut upload) = (String::new(), String::new());
+    let token;
+    loop {
+        let line = lines.next().expect("emulator exited early").unwrap();
+        let line = line.trim().to_string();
+        if let Some(v) = line.strip_prefix("api:") {
+            api = v.trim().into();
+        } else if let Some(v) = line.strip_prefix("upload:") {
+            upload = v.trim().into();
+        } else if let Some(v) = line.strip_prefix("token:") {
+            token = v.trim().to_string();
+            break;
+        }
+    }
+    Proc {
+        child,
+        api,
+        upload,
+        token,
+    }
+}
+
+#[tokio::test]
+async fn kill_during_upload_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new();
+    let mut p = spawn(dir.path());
+    let done = b"acknowledged contents".to_vec();
+    let r = upload(
+        &client,
+        &p.upload,
+        &p.token,
+        "done.txt",
+        done.clone().into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let done_id = r.json::<Value>().await.unwrap()["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A slow upload: 64 KiB every 50 ms for ~2 s; the process dies after ~300 ms.
+    let chunks = futures::stream::unfold(0u32, |i| async move {
+        if i >= 40 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Some((
+            Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'x'; 64 * 1024])),
+            i + 1,
+        ))
+    });
+    let slow = {
+        let client = client.clone();
+        let (up, token) = (p.upload.clone(), p.token.clone());
+        tokio::spawn(async move {
+            upload(
+                &client,
+                &up,
+                &token,
+                "partial.bin",
+                reqwest::Body::wrap_stream(chunks),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    p.child.kill().unwrap(); // SIGKILL
+    p.child.wait().unwrap();
+    let res = tokio::time::timeout(Duration::from_secs(10), slow)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(res.is_err() || !res.unwrap().status().is_success());
+
+    let mut p2 = spawn(dir.path());
+    assert_eq!(root_names(&client, &p2.api, &p2.token).await, ["done.txt"]);
+    assert_eq!(fetch(&client, &p2.api, &p2.token, &done_id).await, done);
+    // No temporary leftovers, and only the acknowledged blob on disk.
+    let tmp = dir.path().join("blobs/tmp");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    let blobs: usize = std::fs::read_dir(dir.path().join("blobs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "tmp")
+        .map(|e| std::fs::read_dir(e.path()).unwrap().count())
+        .sum();
+    assert_eq!(blobs, 1);
+    p2.child.kill().unwrap();
+    p2.child.wait().unwrap();
+}
