@@ -1,0 +1,187 @@
+//! `impl Storage for Client`: Box semantics mapped onto the shared trait.
+
+mod common;
+
+use box_core::{
+    Body, DeleteMode, Error, FileId, FolderId, ItemId, SharedLinkAccess, SharedLinkOptions,
+    Storage, StorageExt,
+};
+use common::{box_error, client, fixture, json, raw, MockServer};
+use futures::TryStreamExt;
+use serde_json::json as j;
+
+#[tokio::test]
+async fn get_and_list_map_to_core_types() {
+    let s = MockServer::start(|r| match r.path.as_str() {
+        "/2.0/files/12345" => json(200, fixture("file.json")),
+        "/2.0/folders/0/items" => match r.query_value("marker") {
+            None => json(200, fixture("items_page1.json")),
+            Some(_) => json(200, fixture("items_page2.json")),
+        },
+        "/2.0/users/me" => json(200, fixture("user.json")),
+        _ => box_error(404, "not_found"),
+    })
+    .await;
+    let c = client(&s.url);
+    let f = c.get_file(&FileId::new("12345")).await.unwrap();
+    assert_eq!(f.tags, vec!["approved".to_string()]);
+    let fields = s.last().query_value("fields").unwrap();
+    assert!(fields.contains("tags") && fields.contains("sha1") && fields.contains("parent"));
+    let items: Vec<_> = c
+        .list_folder(&FolderId::root())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 3, "the unknown item type is skipped");
+    assert_eq!(c.current_user().await.unwrap().login, "ceo@example.com");
+    assert!(c
+        .get_folder(&FolderId::new("404"))
+        .await
+        .unwrap_err()
+        .is_not_found());
+    assert_eq!(c.backend(), "v2");
+}
+
+#[tokio::test]
+async fn name_conflicts_name_the_conflicting_item() {
+    let s = MockServer::start(|r| match r.path.as_str() {
+        "/2.0/folders" => json(409, fixture("error_conflict_object.json")),
+        "/api/2.0/files/content" => json(409, fixture("error_conflict_array.json")),
+        _ => box_error(404, "not_found"),
+    })
+    .await;
+    let c = client(&s.url);
+    let e = c
+        .create_folder(&FolderId::root(), "Contracts")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Conflict { conflicting: Some(ItemId::Folder(ref f)), .. } if f.as_str() == "11446498")
+    );
+    let e = Storage::upload(&c, &FolderId::root(), "Contract.pdf", Body::from_bytes("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Conflict { conflicting: Some(ItemId::File(ref f)), .. } if f.as_str() == "12345")
+    );
+    assert_eq!(e.request_id(), Some("abcdef123456"));
+    let before = s.count();
+    assert!(matches!(
+        c.create_folder(&FolderId::root(), "a/b").await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(s.count(), before, "invalid names are refused locally");
+}
+
+#[tokio::test]
+async fn delete_modes() {
+    let s = MockServer::start(|_| raw(204, &[], "")).await;
+    let c = client(&s.url);
+    c.delete(&ItemId::File(FileId::new("1")), DeleteMode::Permanent)
+        .await
+        .unwrap();
+    let reqs = s.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("DELETE", "/2.0/files/1")
+    );
+    assert_eq!(
+        (reqs[1].method.as_str(), reqs[1].path.as_str()),
+        ("DELETE", "/2.0/files/1/trash")
+    );
+    c.delete(&ItemId::Folder(FolderId::new("2")), DeleteMode::Trash)
+        .await
+        .unwrap();
+    let r = s.last();
+    assert_eq!(r.path, "/2.0/folders/2");
+    assert_eq!(r.query_value("recursive").as_deref(), Some("true"));
+    assert_eq!(s.count(), 3);
+}
+
+#[tokio::test]
+async fn moves_into_own_subtree_are_invalid_input() {
+    let s = MockServer::start(|_| {
+        json(400, j!({"type": "error", "status": 400, "code": "bad_request", "message": "Cannot move a folder into its own subfolder"}))
+    })
+    .await;
+    let c = client(&s.url);
+    let folder = ItemId::Folder(FolderId::new("5"));
+    assert!(matches!(
+        c.move_item(&folder, &FolderId::new("5")).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(s.count(), 0);
+    let e = c.move_item(&folder, &FolderId::new("6")).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }));
+    assert_eq!(s.last().json(), j!({"parent": {"id": "6"}}));
+}
+
+#[tokio::test]
+async fn tags_are_read_modify_written_with_if_match() {
+    let s = MockServer::start(|r| match r.method.as_str() {
+        "GET" => json(200, fixture("file.json")),
+        _ => {
+            let mut f = fixture("file.json");
+            f["tags"] = r.json()["tags"].clone();
+            json(200, f)
+        }
+    })
+    .await;
+    let c = client(&s.url);
+    let id = ItemId::File(FileId::new("12345"));
+    let item = c
+        .add_tags(&id, &["urgent".into(), "approved".into()])
+        .await
+        .unwrap();
+    assert_eq!(item.tags(), ["approved", "urgent"]);
+    let r = s.last();
+    assert_eq!(r.method, "PUT");
+    assert_eq!(r.header("if-match").as_deref(), Some("1"));
+    assert_eq!(r.json(), j!({"tags": ["approved", "urgent"]}));
+    let n = s.count();
+    c.add_tag(&id, "approved").await.unwrap();
+    assert_eq!(s.count(), n + 1, "no PUT when nothing changes");
+    c.remove_tags(&id, &["approved".into()]).await.unwrap();
+    assert_eq!(s.last().json(), j!({"tags": []}));
+}
+
+#[tokio::test]
+async fn shared_links_descriptions_copies_and_search() {
+    let s = MockServer::start(|r| match r.path.as_str() {
+        "/2.0/search" => json(
+            200,
+            j!({"total_count": 1, "offset": 0, "limit": 200, "entries": [fixture("file.json")]}),
+        ),
+        "/2.0/files/12345/copy" => json(201, fixture("file.json")),
+        _ => json(200, fixture("file.json")),
+    })
+    .await;
+    let c = client(&s.url);
+    let id = ItemId::File(FileId::new("12345"));
+    let link = c
+        .create_shared_link(
+            &id,
+            SharedLinkOptions::new().access(SharedLinkAccess::Company),
+        )
+        .await
+        .unwrap();
+    assert_eq!(link.url, "https://www.box.com/s/vspke7y05sb214wjokpk");
+    assert_eq!(s.last().json(), j!({"shared_link": {"access": "company"}}));
+    c.remove_shared_link(&id).await.unwrap();
+    assert_eq!(s.last().json(), j!({"shared_link": null}));
+    c.set_description(&id, "new").await.unwrap();
+    assert_eq!(s.last().json(), j!({"description": "new"}));
+    c.rename(&id, "New.pdf").await.unwrap();
+    assert_eq!(s.last().json(), j!({"name": "New.pdf"}));
+    c.copy(&id, &FolderId::root(), Some("Copy.pdf"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.last().json(),
+        j!({"parent": {"id": "0"}, "name": "Copy.pdf"})
+    );
+    let found: Vec<_> = c.search("contract").try_collect().await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(s.last().query_value("query").as_deref(), Some("contract"));
+}
