@@ -1,4 +1,4 @@
-//! The one place where paged endpoints become a [`Stream`].
+//! The one place where paged endpoints become a [`Stream`](futures::Stream).
 //!
 //! Box pages two ways: marker-based (`usemarker=true&marker=…`, answered with
 //! `next_marker`) and offset-based (`offset=…&limit=…`, answered with
