@@ -1,0 +1,342 @@
+//! The v1 [`Client`] and its [`ClientBuilder`]: configuration, credentials,
+//! and the one place requests are sent and statuses checked ([`Client::send`]).
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use box_core::{Error, Result};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use secrecy::SecretString;
+use url::Url;
+
+use crate::actions::Action;
+use crate::envelope::{Credentials, Params};
+use crate::response::Response;
+use crate::status;
+use crate::tree::DEFAULT_MAX_DECOMPRESSED;
+
+/// Which of v1's two request forms to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestForm {
+    /// The XML envelope POSTed to `/api/1.0/xml` (the default: the form the
+    /// reference documents).
+    #[default]
+    Xml,
+    /// `GET /api/1.0/rest?action=…&api_key=…` with parameters in the query.
+    Rest,
+}
+
+/// Default API base URL.
+pub const DEFAULT_API_BASE: &str = "https://www.box.net";
+/// Default upload base URL (v1 rejects uploads sent elsewhere).
+pub const DEFAULT_UPLOAD_BASE: &str = "https://upload.box.net";
+/// Default web base URL (for the authentication page and shared links).
+pub const DEFAULT_WEB_BASE: &str = "https://www.box.net";
+/// Default cap on a response body held in memory: 512 MiB.
+pub const DEFAULT_MAX_RESPONSE: u64 = 512 << 20;
+
+/// Builds a [`Client`]. Every setting has a documented default.
+pub struct ClientBuilder {
+    api_key: String,
+    api_base: String,
+    upload_base: String,
+    web_base: String,
+    auth_token: Option<SecretString>,
+    form: RequestForm,
+    max_decompressed: u64,
+    max_response: u64,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_base", &self.api_base)
+            .field("upload_base", &self.upload_base)
+            .field("web_base", &self.web_base)
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("form", &self.form)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder for an application's API key.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            api_base: DEFAULT_API_BASE.into(),
+            upload_base: DEFAULT_UPLOAD_BASE.into(),
+            web_base: DEFAULT_WEB_BASE.into(),
+            auth_token: None,
+            form: RequestForm::default(),
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+            max_response: DEFAULT_MAX_RESPONSE,
+            http: None,
+        }
+    }
+
+    /// The API base URL; default [`DEFAULT_API_BASE`]. Calls go to
+    /// `<base>/api/1.0/xml` or `<base>/api/1.0/rest`, downloads to
+    /// `<base>/api/1.0/download/…`.
+    pub fn api_base(mut self, url: impl Into<String>) -> Self {
+        self.api_base = url.into();
+        self
+    }
+
+    /// The upload base URL; default [`DEFAULT_UPLOAD_BASE`].
+    pub fn upload_base(mut self, url: impl Into<String>) -> Self {
+        self.upload_base = url.into();
+        self
+    }
+
+    /// The web base URL used for the auth page and shared links; default
+    /// [`DEFAULT_WEB_BASE`].
+    pub fn web_base(mut self, url: impl Into<String>) -> Self {
+        self.web_base = url.into();
+        self
+    }
+
+    /// The user's auth token; default none (set it later with
+    /// [`Client::set_auth_token`] or obtain one with [`Client::get_auth_token`]).
+    pub fn auth_token(mut self, token: SecretString) -> Self {
+        self.auth_token = Some(token);
+        self
+    }
+
+    /// The request form; default [`RequestForm::Xml`].
+    pub fn request_form(mut self, form: RequestForm) -> Self {
+        self.form = form;
+        self
+    }
+
+    /// Limit on a decompressed tree / friends / updates document; default
+    /// [`DEFAULT_MAX_DECOMPRESSED`] (1 GiB).
+    pub fn max_decompressed(mut self, bytes: u64) -> Self {
+        self.max_decompressed = bytes;
+        self
+    }
+
+    /// Limit on a response body read into memory; default [`DEFAULT_MAX_RESPONSE`].
+    pub fn max_response(mut self, bytes: u64) -> Self {
+        self.max_response = bytes;
+        self
+    }
+
+    /// A preconfigured reqwest client (timeouts, proxies); default a plain one.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client; fails on an unparsable base URL.
+    pub fn build(self) -> Result<Client> {
+        let parse = |what: &str, s: &str| {
+            Url::parse(s.trim_end_matches('/'))
+                .map_err(|e| Error::invalid_input(format!("{what} {s:?}: {e}")))
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api_base: parse("api base", &self.api_base)?,
+                upload_base: parse("upload base", &self.upload_base)?,
+                web_base: parse("web base", &self.web_base)?,
+                api_key: self.api_key,
+                auth_token: RwLock::new(self.auth_token),
+                form: self.form,
+                max_decompressed: self.max_decompressed,
+                max_response: self.max_response,
+                http: self.http.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    api_base: Url,
+    upload_base: Url,
+    web_base: Url,
+    api_key: String,
+    auth_token: RwLock<Option<SecretString>>,
+    form: RequestForm,
+    max_decompressed: u64,
+    max_response: u64,
+}
+
+/// A v1 API client. Cheap to clone (an `Arc` inside).
+///
+/// Typed calls go through [`Client::send`] with an action from
+/// [`crate::actions`]; transfers are in [`crate::transfer`], the ticket flow
+/// in [`crate::auth`], and the [`box_core::Storage`] implementation in
+/// [`crate::storage`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("box_v1::Client")
+            .field("api_base", &self.inner.api_base.as_str())
+            .field("form", &self.inner.form)
+            .field("auth_token", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Maps a reqwest error to a transport error with no URL (v1 URLs carry the token).
+pub(crate) fn transport_error(e: reqwest::Error, maybe_sent: bool) -> Error {
+    let e = e.without_url();
+    let maybe_sent = maybe_sent && !e.is_connect();
+    Error::transport(e.to_string(), maybe_sent, Some(Box::new(e)))
+}
+
+impl Client {
+    /// A builder for an application's API key.
+    pub fn builder(api_key: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(api_key)
+    }
+
+    /// Sets (or replaces) the auth token used by every call.
+    pub fn set_auth_token(&self, token: SecretString) {
+        *self
+            .inner
+            .auth_token
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(token);
+    }
+
+    /// Forgets the auth token (after `logout`).
+    pub fn clear_auth_token(&self) {
+        *self
+            .inner
+            .auth_token
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    pub(crate) fn auth_token(&self) -> Result<SecretString> {
+        self.inner
+            .auth_token
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Error::unauthenticated("no v1 auth token set on the client"))
+    }
+
+    /// The request form in use.
+    pub fn request_form(&self) -> RequestForm {
+        self.inner.form
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    pub(crate) fn api_base(&self) -> &Url {
+        &self.inner.api_base
+    }
+
+    pub(crate) fn upload_base(&self) -> &Url {
+        &self.inner.upload_base
+    }
+
+    pub(crate) fn web_base(&self) -> &Url {
+        &self.inner.web_base
+    }
+
+    pub(crate) fn max_response(&self) -> u64 {
+        self.inner.max_response
+    }
+
+    /// `<base>/<segments…>`, each segment percent-encoded.
+    pub(crate) fn url(base: &Url, segments: &[&str]) -> Url {
+        let mut u = base.clone();
+        {
+            let mut p = u.path_segments_mut().expect("http(s) base URLs have paths");
+            p.pop_if_empty();
+            p.extend(segments);
+        }
+        u
+    }
+
+    /// Sends a typed action and returns its typed result. A status outside
+    /// the action's success list becomes an error (see [`crate::status`]).
+    pub async fn send<A: Action>(&self, action: &A) -> Result<A::Output> {
+        let mut params = Params::new(A::NAME);
+        action.params(&mut params);
+        let response = self.call(&params, A::AUTHENTICATED, A::PAYLOAD).await?;
+        if !A::SUCCESS.contains(&response.status()) {
+            return Err(status::error_for(A::NAME, response.status()));
+        }
+        A::parse(response)
+    }
+
+    /// The raw-request escape hatch: sends any action's parameters with the
+    /// client's credentials and form, and returns the parsed response without
+    /// checking the status.
+    pub async fn call(
+        &self,
+        params: &Params,
+        authenticated: bool,
+        payload: Option<&'static str>,
+    ) -> Result<Response> {
+        let token = if authenticated {
+            Some(self.auth_token()?)
+        } else {
+            None
+        };
+        let creds = Credentials {
+            api_key: &self.inner.api_key,
+            auth_token: token.as_ref(),
+        };
+        tracing::debug!(action = params.action(), form = ?self.inner.form, "v1 call");
+        let request = match self.inner.form {
+            RequestForm::Xml => self
+                .inner
+                .http
+                .post(Self::url(&self.inner.api_base, &["api", "1.0", "xml"]))
+                .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+                .body(params.to_xml(&creds)),
+            RequestForm::Rest => self
+                .inner
+                .http
+                .get(Self::url(&self.inner.api_base, &["api", "1.0", "rest"]))
+                .query(&params.to_query(&creds)),
+        };
+        let resp = request.send().await.map_err(|e| transport_error(e, true))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(Error::Api {
+                status: status.as_u16(),
+                code: None,
+                message: format!("HTTP {status} from v1 {}", params.action()),
+                request_id: None,
+            });
+        }
+        let body = read_limited(resp, self.inner.max_response).await?;
+        Ok(Response::parse(body, payload)?.with_max_decompressed(self.inner.max_decompressed))
+    }
+}
+
+/// Reads a response body into memory, refusing more than `limit` bytes.
+pub(crate) async fn read_limited(resp: reqwest::Response, limit: u64) -> Result<Bytes> {
+    let mut out = BytesMut::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| transport_error(e, true))?;
+        if out.len() as u64 + chunk.len() as u64 > limit {
+            return Err(Error::decode(
+                "v1 response",
+                format!("byte {limit}"),
+                format!("response body exceeds the limit of {limit} bytes"),
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
