@@ -98,6 +98,66 @@ impl Download {
         Ok(n)
     }
 
+    /// Downloads in byte ranges of `part_size`, `concurrency` at a time, and
+    /// writes them in order to `path` atomically. Memory stays at about
+    /// `concurrency × part_size`. A range already set on this download is
+    /// ignored: the whole file is fetched.
+    pub async fn to_path_parallel(
+        self,
+        path: impl AsRef<Path>,
+        concurrency: usize,
+        part_size: u64,
+    ) -> Result<u64> {
+        if part_size == 0 {
+            return Err(Error::invalid_input("part size must be at least 1 byte"));
+        }
+        let file = self
+            .client
+            .files()
+            .get(&self.file_id)
+            .fields(["size"])
+            .send()
+            .await?;
+        let size = file
+            .size
+            .ok_or_else(|| Error::decode("File", "size", "the server did not report the size"))?;
+        if size == 0 {
+            return Body::empty().write_to_path(path).await;
+        }
+        let Download {
+            client,
+            file_id,
+            version,
+            ..
+        } = self;
+        let starts: Vec<u64> = (0..size).step_by(part_size as usize).collect();
+        let parts = futures::stream::iter(starts)
+            .map(move |start| {
+                let end = (start + part_size).min(size) - 1;
+                let d = Download {
+                    client: client.clone(),
+                    file_id: file_id.clone(),
+                    range: ByteRange::new(start, end).ok(),
+                    version: version.clone(),
+                };
+                async move {
+                    let bytes = d.send().await?.collect(end - start + 1).await?;
+                    if bytes.len() as u64 != end - start + 1 {
+                        return Err(Error::decode(
+                            "ranged download",
+                            format!("bytes {start}-{end}"),
+                            format!("got {} bytes", bytes.len()),
+                        ));
+                    }
+                    Ok(bytes)
+                }
+            })
+            .buffered(concurrency.max(1));
+        Body::from_stream(parts, Some(size))
+            .write_to_path(path)
+            .await
+    }
+
     /// Streams the content into a file at `path`, atomically.
     pub async fn to_path(self, path: impl AsRef<Path>) -> Result<u64> {
         self.send().await?.write_to_path(path).await

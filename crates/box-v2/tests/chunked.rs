@@ -285,3 +285,78 @@ async fn small_files_use_a_simple_upload_and_wrong_lengths_fail() {
     assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
     assert_eq!(st.lock().unwrap().commits, 0);
 }
+
+/// Memory stays bounded: the reader never runs more than
+/// `(concurrency + 1) × part_size` (plus one source chunk) ahead of the
+/// parts the server has finished, and at most `concurrency` parts are in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parts_in_flight_and_read_ahead_are_bounded() {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    let read = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicU64::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let max_in_flight = Arc::new(AtomicUsize::new(0));
+    let max_ahead = Arc::new(AtomicU64::new(0));
+
+    let base = Arc::new(OnceLock::new());
+    let st = Arc::new(Mutex::new(State::default()));
+    let inner = handler(base.clone(), st.clone());
+    let (d, f, mf, ma, rd) = (
+        done.clone(),
+        in_flight.clone(),
+        max_in_flight.clone(),
+        max_ahead.clone(),
+        read.clone(),
+    );
+    let s = MockServer::start(move |r| {
+        if r.method == "PUT" {
+            let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+            mf.fetch_max(now, Ordering::SeqCst);
+            ma.fetch_max(
+                rd.load(Ordering::SeqCst) - d.load(Ordering::SeqCst),
+                Ordering::SeqCst,
+            );
+            std::thread::sleep(std::time::Duration::from_millis(15));
+            let resp = inner(r);
+            d.fetch_add(r.body.len() as u64, Ordering::SeqCst);
+            f.fetch_sub(1, Ordering::SeqCst);
+            resp
+        } else {
+            inner(r)
+        }
+    })
+    .await;
+    base.set(s.url.clone()).unwrap();
+    let c = box_v2::Client::builder()
+        .base_url(&s.url)
+        .auth(box_v2::auth::DeveloperToken::new("t"))
+        .retry_policy(fast_retry())
+        .build()
+        .unwrap();
+    let original = data(30_000);
+    let rd = read.clone();
+    let chunks: Vec<box_core::Result<Bytes>> = original
+        .chunks(333)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let counted = futures::StreamExt::map(
+        futures::stream::iter(chunks),
+        move |c: box_core::Result<Bytes>| {
+            if let Ok(b) = &c {
+                rd.fetch_add(b.len() as u64, Ordering::SeqCst);
+            }
+            c
+        },
+    );
+    let body = Body::from_stream(counted, Some(30_000));
+    let up = ChunkedUpload::new(c, ChunkedUploadOptions::default().concurrency(3));
+    up.upload_new("0", "big.bin", body).await.unwrap();
+    assert_eq!(st.lock().unwrap().assembled.as_deref(), Some(&original[..]));
+    let mf = max_in_flight.load(Ordering::SeqCst);
+    assert!(mf <= 3 && mf >= 2, "max parts in flight {mf}");
+    let ahead = max_ahead.load(Ordering::SeqCst);
+    assert!(
+        ahead <= 4 * PART + 333,
+        "read {ahead} bytes ahead of the server"
+    );
+}

@@ -535,3 +535,41 @@ async fn as_user_and_extra_headers() {
     assert_eq!(r.header("as-user").as_deref(), Some("999"));
     assert_eq!(r.header("boxapi").as_deref(), Some("shared_link=x"));
 }
+
+#[tokio::test]
+async fn parallel_ranged_download_reassembles_the_file() {
+    let content: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
+    let c2 = content.clone();
+    let s = MockServer::start(move |r| {
+        if r.path == "/2.0/files/5" {
+            return json(200, j!({"type": "file", "id": "5", "size": c2.len()}));
+        }
+        let range = r.header("range").unwrap();
+        let (a, b) = range.trim_start_matches("bytes=").split_once('-').unwrap();
+        let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+        let b = b.min(c2.len() - 1);
+        raw(
+            206,
+            &[("content-range", &format!("bytes {a}-{b}/{}", c2.len()))],
+            c2[a..=b].to_vec(),
+        )
+    })
+    .await;
+    let c = client(&s.url);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.bin");
+    let n = c
+        .download("5")
+        .to_path_parallel(&out, 4, 3000)
+        .await
+        .unwrap();
+    assert_eq!(n, 10_000);
+    assert_eq!(std::fs::read(&out).unwrap(), content);
+    let ranges: Vec<_> = s
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("range"))
+        .collect();
+    assert_eq!(ranges.len(), 4);
+    assert!(ranges.contains(&"bytes=9000-9999".to_string()));
+}
