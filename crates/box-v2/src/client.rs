@@ -168,8 +168,10 @@ impl ClientBuilder {
         self
     }
 
-    /// An extra header sent on every request. Default: none.
-    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+    /// An extra header sent on every request. Default: none. Its value is
+    /// marked sensitive, so `Debug` output never shows it.
+    pub fn header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+        value.set_sensitive(true);
         self.headers.append(name, value);
         self
     }

@@ -17,6 +17,12 @@ use crate::models::{Collection, File};
 use crate::transport::Payload;
 use crate::{seg, Client};
 
+/// Largest simple-upload body buffered in memory so that it can be retried
+/// (16 MiB). Larger bodies stream through once; use
+/// [`Client::upload_file`] to send big files through a chunked session,
+/// whose parts are retried one by one.
+pub const REPLAYABLE_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// An upload being set up: `client.upload(parent, name, body)` or
 /// `client.upload_version(file_id, body)`.
 #[derive(Debug)]
@@ -117,8 +123,9 @@ impl UploadRequest {
         let attributes = Value::Object(self.attributes).to_string();
         let file_name = attributes_name(&attributes);
         let len = self.body.len();
-        // Small bodies of known length are buffered so the request can be retried.
-        let (payload, sha1) = if len.is_some_and(|l| l <= 64 * 1024 * 1024) {
+        // Bodies of known length up to REPLAYABLE_LIMIT are buffered so the
+        // request can be retried; larger ones stream and are sent once.
+        let (payload, sha1) = if len.is_some_and(|l| l <= REPLAYABLE_LIMIT) {
             let bytes = self.body.collect(len.unwrap_or(0)).await?;
             let sha1 = self
                 .sha1_hex
