@@ -141,3 +141,37 @@ fn error_status_has_no_tree() {
     assert_eq!(r.status(), "e_folder_id");
     assert!(r.payload_bytes().is_none());
 }
+
+#[test]
+fn friends_and_updates_use_the_same_zip_decoding() {
+    use box_v1::actions::{GetFriends, GetUpdates};
+    let friends = "<friends><friend><name>Ann</name><email>ann@example.com</email><accepted>1</accepted>\
+        <avatar_url>http://box.net/a?x=1&amp;y=2</avatar_url><boxes><box><id>15</id><url>http://box.net/p/ann</url>\
+        <status>0</status></box></boxes><subscriptions></subscriptions></friend></friends>";
+    let zip = write_zip("friends.xml", friends.as_bytes(), true);
+    let raw = format!(
+        "<response><status>s_get_friends</status><friends>\n{}\n</friends></response>",
+        base64_wrapped(&zip)
+    );
+    let r = Response::parse(Bytes::from(raw), GetFriends::PAYLOAD).unwrap();
+    let out = GetFriends::parse(r).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].avatar_url, "http://box.net/a?x=1&y=2");
+    assert_eq!(out[0].boxes[0].id, 15);
+
+    let updates = "<updates><update><name>n</name><message>m</message><updated>1180341648</updated>\
+        <user_name>u</user_name><public_url>http://box.net/p/u</public_url><files></files></update></updates>";
+    let zip = write_zip("updates.xml", updates.as_bytes(), false);
+    let raw = format!(
+        "<response><status>s_get_updates</status><updates>{}</updates></response>",
+        base64_wrapped(&zip)
+    );
+    let r = Response::parse(Bytes::from(raw), GetUpdates::PAYLOAD).unwrap();
+    let out = GetUpdates::parse(r).unwrap();
+    assert_eq!(out[0].updated, Some(1180341648));
+
+    // Corrupt base64 in a friends payload is a decode error too.
+    let raw = "<response><status>s_get_friends</status><friends>UEsDB$$$</friends></response>";
+    let r = Response::parse(Bytes::from(raw), GetFriends::PAYLOAD).unwrap();
+    assert!(matches!(GetFriends::parse(r), Err(Error::Decode { .. })));
+}

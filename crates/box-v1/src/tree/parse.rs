@@ -94,14 +94,32 @@ pub enum TreeEntry {
 enum Open {
     Folder,
     File,
+    Tags,
+    Tag,
+    Files,
+    Folders,
     Other(Vec<u8>),
 }
 
 impl Open {
+    fn of(name: &[u8]) -> Self {
+        match name {
+            b"tags" => Open::Tags,
+            b"tag" => Open::Tag,
+            b"files" => Open::Files,
+            b"folders" => Open::Folders,
+            other => Open::Other(other.to_vec()),
+        }
+    }
+
     fn matches(&self, name: &[u8]) -> bool {
         match self {
             Open::Folder => name == b"folder",
             Open::File => name == b"file",
+            Open::Tags => name == b"tags",
+            Open::Tag => name == b"tag",
+            Open::Files => name == b"files",
+            Open::Folders => name == b"folders",
             Open::Other(n) => n == name,
         }
     }
@@ -126,6 +144,7 @@ impl<R: BufRead> TreeReader<R> {
     pub fn new(input: R) -> Self {
         let mut reader = Reader::from_reader(input);
         reader.config_mut().check_end_names = false;
+        reader.config_mut().trim_text(true);
         Self {
             reader,
             buf: Vec::with_capacity(4096),
@@ -159,21 +178,21 @@ impl<R: BufRead> TreeReader<R> {
             extra: Vec::new(),
         };
         let mut have_id = false;
-        for a in e.attributes().with_checks(false) {
-            let a = a.map_err(|x| self.err(pos, format!("bad attribute in <folder>: {x}")))?;
-            let value = attr_value(&a.value);
-            match a.key.as_ref() {
+        for a in RawAttrs(e.attributes_raw()) {
+            let (key, value) = a.map_err(|m| self.err(pos, format!("<folder>: {m}")))?;
+            match key {
                 b"id" => {
-                    f.id = parse_num(&value).ok_or_else(|| {
-                        self.err(pos, format!("<folder> id {value:?} is not a number"))
+                    f.id = num_bytes(value).ok_or_else(|| {
+                        self.err(
+                            pos,
+                            format!("<folder> id {:?} is not a number", lossy(value)),
+                        )
                     })?;
                     have_id = true;
                 }
-                b"name" => f.name = value,
-                b"shared" => f.shared = value == "1",
-                k => f
-                    .extra
-                    .push((String::from_utf8_lossy(k).into_owned(), value)),
+                b"name" => f.name = attr_value(value),
+                b"shared" => f.shared = value == b"1",
+                k => f.extra.push((lossy(k), attr_value(value))),
             }
         }
         if !have_id {
@@ -195,29 +214,28 @@ impl<R: BufRead> TreeReader<R> {
             extra: Vec::new(),
         };
         let mut have_id = false;
-        for a in e.attributes().with_checks(false) {
-            let a = a.map_err(|x| self.err(pos, format!("bad attribute in <file>: {x}")))?;
-            let key = a.key.as_ref();
+        for a in RawAttrs(e.attributes_raw()) {
+            let (key, value) = a.map_err(|m| self.err(pos, format!("<file>: {m}")))?;
             let num = |what: &str| -> Result<u64> {
-                let v = attr_value(&a.value);
-                parse_num(&v)
-                    .ok_or_else(|| self.err(pos, format!("<file> {what} {v:?} is not a number")))
+                num_bytes(value).ok_or_else(|| {
+                    self.err(
+                        pos,
+                        format!("<file> {what} {:?} is not a number", lossy(value)),
+                    )
+                })
             };
             match key {
                 b"id" => {
                     f.id = num("id")?;
                     have_id = true;
                 }
-                b"file_name" => f.file_name = attr_value(&a.value),
-                b"keyword" => f.keyword = attr_value(&a.value),
-                b"shared" => f.shared = a.value.as_ref() == b"1",
+                b"file_name" => f.file_name = attr_value(value),
+                b"keyword" => f.keyword = attr_value(value),
+                b"shared" => f.shared = value == b"1",
                 b"size" => f.size = num("size")?,
                 b"created" => f.created = Some(num("created")? as i64),
                 b"updated" => f.updated = Some(num("updated")? as i64),
-                k => f.extra.push((
-                    String::from_utf8_lossy(k).into_owned(),
-                    attr_value(&a.value),
-                )),
+                k => f.extra.push((lossy(k), attr_value(value))),
             }
         }
         if !have_id {
@@ -228,13 +246,12 @@ impl<R: BufRead> TreeReader<R> {
 
     fn tag(&mut self, e: &BytesStart<'_>, pos: u64) -> Result<()> {
         let mut id = None;
-        for a in e.attributes().with_checks(false).flatten() {
-            if a.key.as_ref() == b"id" {
-                let v = attr_value(&a.value);
-                id = Some(
-                    parse_num(&v)
-                        .ok_or_else(|| self.err(pos, format!("<tag> id {v:?} is not a number")))?,
-                );
+        for a in RawAttrs(e.attributes_raw()) {
+            let (key, value) = a.map_err(|m| self.err(pos, format!("<tag>: {m}")))?;
+            if key == b"id" {
+                id = Some(num_bytes(value).ok_or_else(|| {
+                    self.err(pos, format!("<tag> id {:?} is not a number", lossy(value)))
+                })?);
             }
         }
         let Some(id) = id else {
@@ -296,7 +313,7 @@ impl<R: BufRead> TreeReader<R> {
             b"tag" => {
                 self.tag(e, pos)?;
                 if !empty {
-                    self.open.push(Open::Other(b"tag".to_vec()));
+                    self.open.push(Open::Tag);
                 }
             }
             other => {
@@ -313,7 +330,7 @@ impl<R: BufRead> TreeReader<R> {
                     self.flush_folder();
                 }
                 if !empty {
-                    self.open.push(Open::Other(other.to_vec()));
+                    self.open.push(Open::of(other));
                 }
             }
         }
@@ -354,7 +371,7 @@ impl<R: BufRead> TreeReader<R> {
                         self.emit_file(f);
                     }
                 }
-                Open::Other(_) => {}
+                _ => {}
             }
         }
         if self.open.is_empty() {
@@ -412,13 +429,72 @@ impl<R: BufRead> TreeReader<R> {
 
 fn attr_value(raw: &[u8]) -> String {
     if !raw.contains(&b'&') {
-        return String::from_utf8_lossy(raw).into_owned();
+        return match std::str::from_utf8(raw) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(raw).into_owned(),
+        };
     }
     crate::xml::text_of(raw)
 }
 
-fn parse_num(s: &str) -> Option<u64> {
-    s.trim().parse().ok()
+fn lossy(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw).into_owned()
+}
+
+/// A decimal number (surrounding whitespace allowed).
+fn num_bytes(raw: &[u8]) -> Option<u64> {
+    let raw = raw.trim_ascii();
+    if raw.is_empty() || raw.len() > 20 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in raw {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
+/// A fast scanner over a start tag's attributes (`key="value"` or
+/// `key='value'`, whitespace around `=` allowed); values are raw (escaped).
+struct RawAttrs<'a>(&'a [u8]);
+
+impl<'a> Iterator for RawAttrs<'a> {
+    type Item = std::result::Result<(&'a [u8], &'a [u8]), String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.0;
+        let start = s.iter().position(|b| !b.is_ascii_whitespace())?;
+        let s = &s[start..];
+        let Some(eq) = s.iter().position(|&b| b == b'=') else {
+            self.0 = &[];
+            return Some(Err(format!(
+                "attribute {:?} without a value",
+                lossy(s.trim_ascii())
+            )));
+        };
+        let key = s[..eq].trim_ascii();
+        let rest = s[eq + 1..].trim_ascii_start();
+        let Some(&quote) = rest.first().filter(|q| **q == b'"' || **q == b'\'') else {
+            self.0 = &[];
+            return Some(Err(format!(
+                "attribute {:?} value is not quoted",
+                lossy(key)
+            )));
+        };
+        let Some(end) = rest[1..].iter().position(|&b| b == quote) else {
+            self.0 = &[];
+            return Some(Err(format!(
+                "attribute {:?} value is not closed",
+                lossy(key)
+            )));
+        };
+        let value = &rest[1..1 + end];
+        self.0 = &rest[end + 2..];
+        Some(Ok((key, value)))
+    }
 }
 
 impl<R: BufRead> Iterator for TreeReader<R> {
