@@ -14,13 +14,15 @@
 //! ```
 //!
 //! Layout: [`store`] is the one store (SQLite-persisted metadata, SHA-1
-//! addressed blobs); [`v2`] serves the Box v2 wire format; [`admin`] the
+//! addressed blobs); [`v2`] serves the Box v2 wire format and [`v1`] the
+//! legacy v1 API over the same store; [`admin`] the
 //! `/_emulator/` API; [`faults`] injects failures; [`server`] starts and stops.
 
 pub mod admin;
 pub mod faults;
 pub mod server;
 pub mod store;
+pub mod v1;
 pub mod v2;
 
 use std::sync::Arc;
@@ -34,6 +36,7 @@ pub use server::{Config, Emulator, EmulatorBuilder, EmulatorHandle};
 /// the observing middleware (tracing, counters, faults).
 pub fn router(shared: Arc<server::Shared>) -> Router {
     v2::routes(shared.clone())
+        .merge(v1::routes(&shared))
         .merge(admin::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(

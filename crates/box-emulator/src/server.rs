@@ -119,6 +119,8 @@ pub struct Shared {
     pub downloads: Mutex<HashMap<String, DownloadTicket>>,
     /// Chunked upload sessions.
     pub sessions: Mutex<HashMap<String, crate::v2::uploads::Session>>,
+    /// v1 tickets: `None` until approved on the auth page, then the user.
+    pub tickets: Mutex<HashMap<String, Option<u64>>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -212,6 +214,7 @@ impl EmulatorBuilder {
             counters: Counters::default(),
             downloads: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
+            tickets: Mutex::new(HashMap::new()),
         });
         let default_user = match shared.store.read(|st| st.users.keys().next().copied()) {
             Some(id) => id,
@@ -292,7 +295,7 @@ impl EmulatorHandle {
     pub fn oauth_url(&self) -> String {
         format!("{}/oauth2", self.shared.base)
     }
-    /// `http://127.0.0.1:PORT/api/1.0` (the v1 API is not served yet).
+    /// `http://127.0.0.1:PORT/api/1.0` (REST at `/rest`, XML at `/xml`).
     pub fn v1_url(&self) -> String {
         format!("{}/api/1.0", self.shared.base)
     }

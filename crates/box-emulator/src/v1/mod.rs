@@ -1,0 +1,620 @@
+//! The legacy v1 API over the same store: `/api/1.0/rest` (query form) and
+//! `/api/1.0/xml` (XML envelope), the ticket flow with an auth page that
+//! approves a ticket, `get_account_tree` (zipped or `nozip`), folder actions,
+//! and uploads / overwrite / new_copy / downloads with the token in the path.
+//!
+//! v1 reports failures in the `status` element of an HTTP 200 answer (and
+//! downloads as a short `text/plain` body), as Box did.
+
+pub mod xml;
+pub mod zip;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine;
+use bytes::Bytes;
+use tokio_util::io::ReaderStream;
+
+use crate::server::Shared;
+use crate::store::{random_token, BlobInfo, Item, Kind, State as St, StoreError, TokenKind};
+use crate::v2::Params;
+use xml::{esc, response, Call};
+
+const V1_TOKEN_DAYS: i64 = 30;
+
+fn xml_reply(body: String) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    r
+}
+
+fn status_only(status: &str) -> Response {
+    xml_reply(response(status, ""))
+}
+
+/// Routes under `/api/1.0`.
+pub fn routes(shared: &Shared) -> Router<Arc<Shared>> {
+    let calls = Router::new()
+        .route("/api/1.0/rest", get(rest).post(rest_post))
+        .route("/api/1.0/xml", post(xml_endpoint))
+        .route("/api/1.0/auth/{ticket}", get(auth_page))
+        .layer(DefaultBodyLimit::max(shared.config.json_body_limit));
+    let transfers = Router::new()
+        .route("/api/1.0/upload/{token}/{folder}", post(upload))
+        .route("/api/1.0/overwrite/{token}/{file}", post(overwrite))
+        .route("/api/1.0/new_copy/{token}/{file}", post(new_copy))
+        .route("/api/1.0/download/{token}/{file}", get(download))
+        .route(
+            "/api/1.0/download/{token}/{file}/{version}",
+            get(download_version),
+        )
+        .layer(DefaultBodyLimit::disable());
+    calls.merge(transfers)
+}
+
+fn query_pairs(query: &Option<String>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+async fn rest(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    let call = Call::from_pairs(query_pairs(&query).into_iter());
+    dispatch(&shared, call)
+}
+
+async fn rest_post(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let pairs = query_pairs(&query)
+        .into_iter()
+        .chain(url::form_urlencoded::parse(&body).into_owned());
+    dispatch(&shared, Call::from_pairs(pairs))
+}
+
+async fn xml_endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match Call::from_xml(&body) {
+        Ok(call) => dispatch(&shared, call),
+        Err(e) => {
+            tracing::info!(error = %e, "bad v1 XML request");
+            status_only("wrong_input")
+        }
+    }
+}
+
+fn user_of(shared: &Shared, token: &str) -> Option<u64> {
+    shared
+        .store
+        .read(|st| st.token(token, TokenKind::Access).map(|t| t.user))
+}
+
+fn user_xml(st: &St, user: u64) -> String {
+    let Some(u) = st.users.get(&user) else {
+        return String::new();
+    };
+    format!(
+        "<user><login>{l}</login><email>{l}</email><access_id>{id}</access_id><user_id>{id}</user_id>\
+         <space_amount>999999999999999</space_amount><space_used>{used}</space_used></user>",
+        l = esc(&u.login),
+        id = u.id,
+        used = st.size_of(u.root_id)
+    )
+}
+
+fn dispatch(shared: &Arc<Shared>, call: Call) -> Response {
+    if call.get("api_key").is_empty() {
+        return status_only("application_restricted");
+    }
+    match call.action.as_str() {
+        "get_ticket" => {
+            let ticket = random_token(32).to_lowercase();
+            shared
+                .tickets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(ticket.clone(), None);
+            xml_reply(response(
+                "get_ticket_ok",
+                &format!("<ticket>{ticket}</ticket>"),
+            ))
+        }
+        "get_auth_token" => {
+            let approved = {
+                let mut t = shared.tickets.lock().unwrap_or_else(|p| p.into_inner());
+                match t.get(call.get("ticket")) {
+                    Some(Some(user)) => {
+                        let user = *user;
+                        t.remove(call.get("ticket"));
+                        Some(user)
+                    }
+                    _ => None,
+                }
+            };
+            let Some(user) = approved else {
+                return status_only("not_logged_in");
+            };
+            let issued = shared.store.write(|tx| {
+                Ok(tx.issue(
+                    TokenKind::Access,
+                    user,
+                    "v1",
+                    chrono::Duration::days(V1_TOKEN_DAYS),
+                    None,
+                ))
+            });
+            match issued {
+                Ok(token) => {
+                    let u = shared.store.read(|st| user_xml(st, user));
+                    xml_reply(response(
+                        "get_auth_token_ok",
+                        &format!("<auth_token>{token}</auth_token>{u}"),
+                    ))
+                }
+                Err(_) => status_only("get_auth_token_error"),
+            }
+        }
+        other => {
+            let Some(user) = user_of(shared, call.get("auth_token")) else {
+                return status_only("not_logged_in");
+            };
+            match other {
+                "logout" => {
+                    let token = call.get("auth_token").to_string();
+                    let _ = shared.store.write(|tx| {
+                        tx.revoke(&token);
+                        Ok(())
+                    });
+                    status_only("logout_ok")
+                }
+                "get_account_tree" => account_tree(shared, user, &call),
+                "create_folder" => create_folder(shared, user, &call),
+                "move" | "rename" | "delete" => node_action(shared, user, other, &call),
+                _ => status_only("unknown_action"),
+            }
+        }
+    }
+}
+
+fn ts(t: &chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn tags_xml(item: &Item) -> String {
+    let mut s = String::from("<tags>");
+    for t in &item.tags {
+        s.push_str(&format!("<tag id=\"{}\" />", crc32fast::hash(t.as_bytes())));
+    }
+    s.push_str("</tags>");
+    s
+}
+
+fn folder_xml(
+    st: &St,
+    folder: &Item,
+    onelevel: bool,
+    nofiles: bool,
+    depth: usize,
+    out: &mut String,
+) {
+    let id = crate::v2::objects::wire_id(folder);
+    let name = if folder.parent.is_none() {
+        ""
+    } else {
+        &folder.name
+    };
+    out.push_str(&format!(
+        "<folder id=\"{id}\" name=\"{}\" shared=\"{}\">",
+        esc(name),
+        u8::from(folder.shared_link.is_some())
+    ));
+    out.push_str(&tags_xml(folder));
+    let mut kids = st.children(folder.id);
+    crate::v2::objects::sort_items(&mut kids, "name", false);
+    out.push_str("<files>");
+    if !nofiles {
+        for f in kids.iter().filter(|k| k.kind == Kind::File) {
+            out.push_str(&format!(
+                "<file id=\"{}\" file_name=\"{}\" keyword=\"{}\" shared=\"{}\" size=\"{}\" created=\"{}\" updated=\"{}\" sha1=\"{}\">{}</file>",
+                f.id,
+                esc(&f.name),
+                esc(&f.description),
+                u8::from(f.shared_link.is_some()),
+                f.file_size(),
+                ts(&f.created_at),
+                ts(&f.modified_at),
+                f.current().map_or("", |v| v.sha1.as_str()),
+                tags_xml(f)
+            ));
+        }
+    }
+    out.push_str("</files><folders>");
+    if !(onelevel && depth > 0) {
+        for sub in kids.iter().filter(|k| k.kind == Kind::Folder) {
+            if onelevel {
+                let sid = sub.id;
+                out.push_str(&format!(
+                    "<folder id=\"{sid}\" name=\"{}\" shared=\"{}\">{}<files></files><folders></folders></folder>",
+                    esc(&sub.name),
+                    u8::from(sub.shared_link.is_some()),
+                    tags_xml(sub)
+                ));
+            } else {
+                folder_xml(st, sub, onelevel, nofiles, depth + 1, out);
+            }
+        }
+    }
+    out.push_str("</folders></folder>");
+}
+
+fn account_tree(shared: &Shared, user: u64, call: &Call) -> Response {
+    let folder_id = match call.get("folder_id") {
+        "" => "0",
+        f => f,
+    };
+    let onelevel = call.has("params", "onelevel");
+    let nofiles = call.has("params", "nofiles");
+    let nozip = call.has("params", "nozip");
+    let tree = shared.store.read(|st| {
+        let (id, _) = st.resolve(user, folder_id, Kind::Folder).ok()?;
+        let folder = st.item(id)?;
+        let mut out = String::from("<?xml version=\"1.0\" ?>");
+        folder_xml(st, folder, onelevel, nofiles, 0, &mut out);
+        Some(out)
+    });
+    let Some(tree) = tree else {
+        return status_only("e_folder_id");
+    };
+    if nozip {
+        let inline = tree.trim_start_matches("<?xml version=\"1.0\" ?>");
+        return xml_reply(response("listing_ok", &format!("<tree>{inline}</tree>")));
+    }
+    match zip::zip_one("tree.xml", tree.as_bytes()) {
+        Ok(z) => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(z);
+            xml_reply(response("listing_ok", &format!("<tree>{b64}</tree>")))
+        }
+        Err(_) => status_only("e_zip"),
+    }
+}
+
+fn create_folder(shared: &Shared, user: u64, call: &Call) -> Response {
+    let parent = call.get("parent_id").to_string();
+    let name = call.get("name").to_string();
+    let share = call.get("share") == "1";
+    let res = shared.store.write(|tx| {
+        let id = tx.create_folder(user, &parent, &name)?;
+        if share {
+            let upd = crate::store::ItemUpdate {
+                shared_link: Some(Some(crate::store::SharedLinkUpdate::default())),
+                ..Default::default()
+            };
+            tx.update(user, &id.to_string(), Kind::Folder, upd, None)?;
+        }
+        Ok(id)
+    });
+    match res {
+        Ok(id) => {
+            let inner = shared.store.read(|st| {
+                let f = st.item(id)?;
+                let public = f.shared_link.as_ref().map_or("", |l| l.token.as_str());
+                Some(format!(
+                    "<folder><folder_id>{id}</folder_id><folder_name>{}</folder_name><folder_type_id>0</folder_type_id>\
+                     <user_id>{user}</user_id><path></path><shared>{}</shared><public_name>{}</public_name>\
+                     <show_comments></show_comments><parent_folder_id>{}</parent_folder_id><password></password></folder>",
+                    esc(&f.name),
+                    u8::from(share),
+                    esc(public),
+                    esc(&parent)
+                ))
+            });
+            xml_reply(response("create_ok", &inner.unwrap_or_default()))
+        }
+        Err(StoreError::NotFound) => status_only("e_no_parent_folder"),
+        Err(StoreError::NameInUse(_)) => status_only("e_folder_exists"),
+        Err(_) => status_only("e_create_folder"),
+    }
+}
+
+fn node_action(shared: &Shared, user: u64, action: &str, call: &Call) -> Response {
+    let kind = match call.get("target") {
+        "file" => Kind::File,
+        "folder" => Kind::Folder,
+        _ => return status_only(&format!("e_{action}_node")),
+    };
+    let id = call.get("target_id").to_string();
+    let res = shared.store.write(|tx| match action {
+        "move" => {
+            let upd = crate::store::ItemUpdate {
+                parent: Some(call.get("destination_id").to_string()),
+                ..Default::default()
+            };
+            tx.update(user, &id, kind, upd, None).map(|_| ())
+        }
+        "rename" => {
+            let upd = crate::store::ItemUpdate {
+                name: Some(call.get("new_name").to_string()),
+                ..Default::default()
+            };
+            tx.update(user, &id, kind, upd, None).map(|_| ())
+        }
+        _ => tx.trash(user, &id, kind, true, None),
+    });
+    match res {
+        Ok(()) => status_only(&format!("s_{action}_node")),
+        Err(_) => status_only(&format!("e_{action}_node")),
+    }
+}
+
+/// The auth page: approves the ticket for `?user=<id>` (default: the first user).
+async fn auth_page(
+    State(shared): State<Arc<Shared>>,
+    Path(ticket): Path<String>,
+    params: Params,
+) -> Response {
+    let user = match params.get("user") {
+        Some(u) => u.parse::<u64>().ok(),
+        None => shared.store.read(|st| st.users.keys().next().copied()),
+    }
+    .filter(|u| shared.store.read(|st| st.users.contains_key(u)));
+    let mut tickets = shared.tickets.lock().unwrap_or_else(|p| p.into_inner());
+    match (tickets.get_mut(&ticket), user) {
+        (Some(slot), Some(user)) => {
+            *slot = Some(user);
+            Html(format!(
+                "<!doctype html><title>Box emulator</title><p>Access granted for ticket {}. \
+                 Return to the application.</p>",
+                esc(&ticket)
+            ))
+            .into_response()
+        }
+        _ => (
+            StatusCode::NOT_FOUND,
+            Html("<!doctype html><title>Box emulator</title><p>Unknown ticket or user.</p>"),
+        )
+            .into_response(),
+    }
+}
+
+async fn receive_files(shared: &Shared, req: Request) -> Result<Vec<(String, BlobInfo)>, String> {
+    let mut mp = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut files = Vec::new();
+    while let Some(mut field) = mp.next_field().await.map_err(|e| e.to_string())? {
+        let Some(name) = field.file_name().map(str::to_string) else {
+            continue;
+        };
+        let mut w = shared.store.blobs().writer().map_err(|e| e.to_string())?;
+        while let Some(chunk) = field.chunk().await.map_err(|e| e.to_string())? {
+            w.write(&chunk).map_err(|e| e.to_string())?;
+        }
+        let blob = tokio::task::spawn_blocking(move || w.finish())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        files.push((name, blob));
+    }
+    Ok(files)
+}
+
+fn file_xml(shared: &Shared, id: u64) -> String {
+    shared.store.read(|st| {
+        st.item(id).map_or(String::new(), |f| {
+            let parent = f
+                .parent
+                .and_then(|p| st.item(p))
+                .map(crate::v2::objects::wire_id)
+                .unwrap_or_default();
+            format!(
+                "<file file_name=\"{}\" id=\"{id}\" folder_id=\"{parent}\" shared=\"{}\" public_name=\"{}\" />",
+                esc(&f.name),
+                u8::from(f.shared_link.is_some()),
+                f.shared_link.as_ref().map_or("", |l| l.token.as_str())
+            )
+        })
+    })
+}
+
+/// `POST /api/1.0/upload/<auth_token>/<folder_id>`: one part per file; a
+/// same-named file in the folder gets a new version.
+async fn upload(
+    State(shared): State<Arc<Shared>>,
+    Path((token, folder)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let Some(user) = user_of(&shared, &token) else {
+        return status_only("not_logged_in");
+    };
+    if shared
+        .store
+        .read(|st| st.resolve(user, &folder, Kind::Folder))
+        .is_err()
+    {
+        return status_only("e_folder_id");
+    }
+    let files = match receive_files(&shared, req).await {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => return status_only("upload_no_files"),
+        Err(e) => {
+            tracing::info!(error = %e, "bad v1 upload");
+            return status_only("wrong_input");
+        }
+    };
+    let mut out = String::from("<files>");
+    let mut failed = false;
+    for (name, blob) in files {
+        let res = shared
+            .store
+            .write(|tx| match tx.create_file(user, &folder, &name, &blob) {
+                Err(StoreError::NameInUse(existing)) if existing.kind == Kind::File => {
+                    tx.add_version(user, &existing.id.to_string(), &blob, None, None)
+                }
+                other => other,
+            });
+        match res {
+            Ok(id) => out.push_str(&file_xml(&shared, id)),
+            Err(e) => {
+                failed = true;
+                let code = match e {
+                    StoreError::Forbidden(_) | StoreError::NotFound => "access_denied",
+                    _ => "upload_failed",
+                };
+                out.push_str(&format!(
+                    "<file file_name=\"{}\" error=\"{code}\" />",
+                    esc(&name)
+                ));
+            }
+        }
+    }
+    out.push_str("</files>");
+    xml_reply(response(
+        if failed {
+            "upload_some_files_failed"
+        } else {
+            "upload_ok"
+        },
+        &out,
+    ))
+}
+
+/// `POST /api/1.0/overwrite/<auth_token>/<file_id>`: a new version.
+async fn overwrite(
+    State(shared): State<Arc<Shared>>,
+    Path((token, file)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    replace_or_copy(shared, token, file, req, false).await
+}
+
+/// `POST /api/1.0/new_copy/<auth_token>/<file_id>`: a new file beside it.
+async fn new_copy(
+    State(shared): State<Arc<Shared>>,
+    Path((token, file)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    replace_or_copy(shared, token, file, req, true).await
+}
+
+async fn replace_or_copy(
+    shared: Arc<Shared>,
+    token: String,
+    file: String,
+    req: Request,
+    copy: bool,
+) -> Response {
+    let Some(user) = user_of(&shared, &token) else {
+        return status_only("not_logged_in");
+    };
+    let parent = shared.store.read(|st| {
+        let (id, _) = st.resolve(user, &file, Kind::File).ok()?;
+        st.item(id)?
+            .parent
+            .and_then(|p| st.item(p))
+            .map(crate::v2::objects::wire_id)
+    });
+    let Some(parent) = parent else {
+        return status_only("e_file_id");
+    };
+    let (name, blob) = match receive_files(&shared, req).await {
+        Ok(f) => match f.into_iter().next() {
+            Some(first) => first,
+            None => return status_only("upload_no_files"),
+        },
+        Err(_) => return status_only("wrong_input"),
+    };
+    let res = shared.store.write(|tx| {
+        if !copy {
+            return tx.add_version(user, &file, &blob, None, None);
+        }
+        let (stem, ext) = match name.rsplit_once('.') {
+            Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+            _ => (name.clone(), String::new()),
+        };
+        let mut candidate = name.clone();
+        for n in 1..1000 {
+            match tx.create_file(user, &parent, &candidate, &blob) {
+                Err(StoreError::NameInUse(_)) => candidate = format!("{stem} ({n}){ext}"),
+                other => return other,
+            }
+        }
+        Err(StoreError::BadRequest(
+            "item_name_in_use",
+            "no free name".into(),
+        ))
+    });
+    match res {
+        Ok(id) => xml_reply(response(
+            "upload_ok",
+            &format!("<files>{}</files>", file_xml(&shared, id)),
+        )),
+        Err(_) => status_only("upload_some_files_failed"),
+    }
+}
+
+fn text_error(msg: &'static str) -> Response {
+    let mut r = (StatusCode::OK, msg).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+async fn serve_download(
+    shared: &Shared,
+    token: &str,
+    file: &str,
+    version: Option<&str>,
+) -> Response {
+    let Some(user) = user_of(shared, token) else {
+        return text_error("wrong auth token");
+    };
+    let found = shared.store.read(|st| {
+        let (id, _) = st.resolve(user, file, Kind::File).ok()?;
+        let item = st.item(id)?;
+        let v = match version {
+            Some(v) => item.versions.iter().find(|x| x.id.to_string() == v)?,
+            None => item.current()?,
+        };
+        Some((v.sha1.clone(), v.size))
+    });
+    let Some((sha1, size)) = found else {
+        return text_error("wrong file id");
+    };
+    match tokio::fs::File::open(shared.store.blobs().path(&sha1)).await {
+        Ok(f) => {
+            let mut r = Response::new(Body::from_stream(ReaderStream::new(f)));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            r
+        }
+        Err(_) => text_error("file not found"),
+    }
+}
+
+async fn download(
+    State(shared): State<Arc<Shared>>,
+    Path((token, file)): Path<(String, String)>,
+) -> Response {
+    serve_download(&shared, &token, &file, None).await
+}
+
+async fn download_version(
+    State(shared): State<Arc<Shared>>,
+    Path((token, file, version)): Path<(String, String, String)>,
+) -> Response {
+    serve_download(&shared, &token, &file, Some(&version)).await
+}

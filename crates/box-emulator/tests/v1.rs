@@ -1,0 +1,345 @@
+//! The v1 API over the same store: ticket flow, XML and REST calls,
+//! get_account_tree zipped and inline, upload / overwrite / new_copy / download.
+
+use std::io::Read;
+
+use base64::Engine;
+use box_emulator::{Emulator, EmulatorHandle};
+use reqwest::Client;
+
+fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(&xml[start..end])
+}
+
+async fn rest(emu: &EmulatorHandle, query: &[(&str, &str)]) -> String {
+    Client::new()
+        .get(format!("{}/rest", emu.v1_url()))
+        .query(query)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn xml(emu: &EmulatorHandle, body: String) -> String {
+    Client::new()
+        .post(format!("{}/xml", emu.v1_url()))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn login(emu: &EmulatorHandle) -> String {
+    let r = rest(emu, &[("action", "get_ticket"), ("api_key", "key")]).await;
+    assert_eq!(tag(&r, "status"), Some("get_ticket_ok"), "{r}");
+    let ticket = tag(&r, "ticket").unwrap().to_string();
+    // Before approval there is no token.
+    let r = rest(
+        emu,
+        &[
+            ("action", "get_auth_token"),
+            ("api_key", "key"),
+            ("ticket", &ticket),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("not_logged_in"));
+    let page = Client::new()
+        .get(format!("{}/auth/{ticket}", emu.v1_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let r = rest(
+        emu,
+        &[
+            ("action", "get_auth_token"),
+            ("api_key", "key"),
+            ("ticket", &ticket),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("get_auth_token_ok"), "{r}");
+    assert_eq!(tag(&r, "user_id"), Some(emu.default_user().as_str()));
+    tag(&r, "auth_token").unwrap().to_string()
+}
+
+async fn upload(emu: &EmulatorHandle, path: &str, name: &str, data: Vec<u8>) -> String {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "new_file1",
+            reqwest::multipart::Part::bytes(data).file_name(name.to_string()),
+        )
+        .text("share", "0");
+    Client::new()
+        .post(format!("{}/{path}", emu.v1_url()))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+fn attr<'a>(xml: &'a str, name: &str) -> &'a str {
+    let key = format!(" {name}=\"");
+    let start = xml.find(&key).unwrap() + key.len();
+    let end = xml[start..].find('"').unwrap() + start;
+    &xml[start..end]
+}
+
+#[tokio::test]
+async fn ticket_flow_tree_and_transfers() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let token = login(&emu).await;
+
+    let r = xml(&emu, format!(
+        "<?xml version='1.0' encoding='UTF-8' ?><request><action>create_folder</action><api_key>key</api_key>\
+         <auth_token>{token}</auth_token><parent_id>0</parent_id><name>Incoming</name><share>0</share></request>"
+    )).await;
+    assert_eq!(tag(&r, "status"), Some("create_ok"), "{r}");
+    let folder = tag(&r, "folder_id").unwrap().to_string();
+    let r = xml(&emu, format!(
+        "<request><action>create_folder</action><api_key>key</api_key><auth_token>{token}</auth_token>\
+         <parent_id>424242</parent_id><name>x</name></request>"
+    )).await;
+    assert_eq!(tag(&r, "status"), Some("e_no_parent_folder"));
+
+    // Upload (bigger than the JSON body limit, to prove uploads are not capped).
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    let r = upload(
+        &emu,
+        &format!("upload/{token}/{folder}"),
+        "big.bin",
+        big.clone(),
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("upload_ok"), "{r}");
+    let big_id = attr(&r, "id").to_string();
+    assert_eq!(attr(&r, "folder_id"), folder);
+    let r = upload(
+        &emu,
+        &format!("upload/{token}/{folder}"),
+        "note.txt",
+        b"v1".to_vec(),
+    )
+    .await;
+    let note = attr(&r, "id").to_string();
+    let r = upload(
+        &emu,
+        &format!("overwrite/{token}/{note}"),
+        "note.txt",
+        b"v2!".to_vec(),
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("upload_ok"), "{r}");
+    assert_eq!(attr(&r, "id"), note);
+    let r = upload(
+        &emu,
+        &format!("new_copy/{token}/{note}"),
+        "note.txt",
+        b"copy".to_vec(),
+    )
+    .await;
+    assert_eq!(attr(&r, "file_name"), "note (1).txt", "{r}");
+
+    let dl = |id: String, token: String| {
+        let url = emu.v1_url();
+        async move {
+            Client::new()
+                .get(format!("{url}/download/{token}/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(dl(big_id.clone(), token.clone()).await.as_ref(), &big[..]);
+    assert_eq!(dl(note.clone(), token.clone()).await.as_ref(), b"v2!");
+    assert_eq!(
+        dl(note.clone(), "bogus".into()).await.as_ref(),
+        b"wrong auth token"
+    );
+    assert_eq!(
+        dl("999999".into(), token.clone()).await.as_ref(),
+        b"wrong file id"
+    );
+
+    // The same items are visible through v2.
+    let v2: serde_json::Value = Client::new()
+        .get(format!("{}/folders/{folder}/items", emu.api_url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v2["total_count"], 3);
+
+    // Tree: inline with nozip, zipped otherwise; both the same XML.
+    let r = rest(
+        &emu,
+        &[
+            ("action", "get_account_tree"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("folder_id", "0"),
+            ("params[]", "nozip"),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("listing_ok"));
+    let inline = tag(&r, "tree").unwrap().to_string();
+    assert!(inline.starts_with("<folder id=\"0\" name=\"\""), "{inline}");
+    assert!(inline.contains("file_name=\"big.bin\"") && inline.contains("size=\"3000000\""));
+    let r = xml(&emu, format!(
+        "<request><action>get_account_tree</action><api_key>key</api_key><auth_token>{token}</auth_token>\
+         <folder_id>0</folder_id><params></params></request>"
+    )).await;
+    let b64 = tag(&r, "tree").unwrap();
+    let zip = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .unwrap();
+    assert_eq!(&zip[..4], b"PK\x03\x04");
+    let name_len = u16::from_le_bytes([zip[26], zip[27]]) as usize;
+    let csize = u32::from_le_bytes(zip[18..22].try_into().unwrap()) as usize;
+    let start = 30 + name_len;
+    let mut xml_text = String::new();
+    flate2::read::DeflateDecoder::new(&zip[start..start + csize])
+        .read_to_string(&mut xml_text)
+        .unwrap();
+    assert!(xml_text.ends_with(&inline), "{xml_text}");
+    let r = rest(
+        &emu,
+        &[
+            ("action", "get_account_tree"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("folder_id", &folder),
+            ("params[]", "nozip"),
+            ("params[]", "nofiles"),
+        ],
+    )
+    .await;
+    let t = tag(&r, "tree").unwrap();
+    assert!(t.starts_with("<folder") && !t.contains("<file "), "{t}");
+
+    // Rename, move, delete.
+    let r = rest(
+        &emu,
+        &[
+            ("action", "rename"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("target", "file"),
+            ("target_id", &note),
+            ("new_name", "renamed.txt"),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_rename_node"));
+    let r = rest(
+        &emu,
+        &[
+            ("action", "move"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("target", "file"),
+            ("target_id", &note),
+            ("destination_id", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_move_node"));
+    let r = rest(
+        &emu,
+        &[
+            ("action", "move"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("target", "folder"),
+            ("target_id", &folder),
+            ("destination_id", &folder),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("e_move_node"));
+    let r = rest(
+        &emu,
+        &[
+            ("action", "delete"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("target", "folder"),
+            ("target_id", &folder),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_delete_node"));
+    let r = rest(
+        &emu,
+        &[
+            ("action", "get_account_tree"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("folder_id", "0"),
+            ("params[]", "nozip"),
+            ("params[]", "onelevel"),
+        ],
+    )
+    .await;
+    let tree = tag(&r, "tree").unwrap();
+    assert!(
+        tree.contains("renamed.txt") && !tree.contains("Incoming"),
+        "{tree}"
+    );
+
+    // Errors in status.
+    let r = rest(
+        &emu,
+        &[
+            ("action", "get_account_tree"),
+            ("api_key", "key"),
+            ("auth_token", "nope"),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("not_logged_in"));
+    let r = rest(&emu, &[("action", "get_ticket")]).await;
+    assert_eq!(tag(&r, "status"), Some("application_restricted"));
+    let r = xml(&emu, "<request><action>".into()).await;
+    assert_eq!(tag(&r, "status"), Some("wrong_input"));
+    let r = rest(
+        &emu,
+        &[
+            ("action", "logout"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("logout_ok"));
+    let r = rest(
+        &emu,
+        &[
+            ("action", "get_account_tree"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("not_logged_in"));
+}
