@@ -123,7 +123,7 @@ impl Client {
             client: &'a Client,
             folder: u64,
             params: TreeParams,
-            entries: Option<crate::tree::TreeReader<Box<dyn std::io::BufRead + Send>>>,
+            entries: Option<crate::tree::BackgroundEntries>,
             names: Option<std::sync::Arc<TagNames>>,
             done: bool,
         }
@@ -145,7 +145,7 @@ impl Client {
                     .send(&GetAccountTree::new(st.folder).with_params(st.params))
                     .await
                     .and_then(|t| t.entries());
-                match r {
+                match r.map(crate::tree::BackgroundEntries::spawn) {
                     Ok(e) => st.entries = Some(e),
                     Err(e) => {
                         st.done = true;
@@ -153,7 +153,10 @@ impl Client {
                     }
                 }
             }
-            let next = st.entries.as_mut().and_then(|e| e.next());
+            let next = match st.entries.as_mut() {
+                Some(e) => e.next().await,
+                None => None,
+            };
             match next {
                 None => None,
                 Some(Err(e)) => {

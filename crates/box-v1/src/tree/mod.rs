@@ -13,11 +13,14 @@
 //! ```
 //!
 //! [`TreeReader`] yields entries one at a time (memory bounded by the folder
-//! depth, not the tree size); [`AccountTree::build`] collects them into a tree.
+//! depth, not the tree size); [`AccountTree::build`] collects them into a tree;
+//! [`BackgroundEntries`] runs the decoder on a blocking thread for async
+//! callers (the `Storage` implementation's `walk` and `list_folder`).
 //! Corrupt base64, a corrupt or truncated ZIP, or a document bigger than the
 //! configured limit ([`DEFAULT_MAX_DECOMPRESSED`]) are [`box_core::Error::Decode`]
 //! errors naming the stage and the offset.
 
+pub mod background;
 pub mod base64;
 pub mod build;
 pub mod generate;
@@ -30,6 +33,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use box_core::Error;
 
 pub use self::base64::Base64Reader;
+pub use background::BackgroundEntries;
 pub use build::{AccountTree, TreeNode};
 pub use parse::{TreeEntry, TreeFile, TreeFolder, TreeReader};
 pub use zip::ZipEntryReader;
