@@ -13,6 +13,30 @@
 //! # }
 //! ```
 //!
+//! Start the binary with `box-emulator --port 8080 --data-dir ./data`; it prints
+//! its URLs and a developer token for the default user. Point a Box SDK at
+//! `api_url()` / `upload_url()` / `oauth_url()`.
+//!
+//! ## What is not reproduced
+//!
+//! - Enterprise features: groups, metadata, retention, legal holds, webhooks,
+//!   comments, tasks, web links, watermarks, classifications, representations.
+//! - Collaborations are user-to-user only and accepted at once; roles collapse
+//!   to read (viewer, previewer, uploader…) or read-write (editor, co-owner).
+//!   `path_collection` shows the owner's full path even to collaborators.
+//! - Shared links: `company` access behaves like `open`; no vanity URLs, no
+//!   download/preview counting; `/shared/static/…` URLs are not served.
+//! - Search is a case-insensitive substring match on names and descriptions.
+//! - Events are per-user `ITEM_*` events; `stream_type` and admin logs are ignored.
+//! - Upload sessions and download URLs live in memory: they do not survive a
+//!   restart (committed files do). Unreferenced blobs are not garbage-collected.
+//! - Error codes for cases the spec leaves open (e.g. `sha1_mismatch` for digest
+//!   mismatches, `range_not_satisfiable`) are the emulator's best guess.
+//! - Faults forcing token expiry apply to tokens issued after they are set.
+//! - v1: any non-empty `api_key` is accepted; `get_account_tree` tag ids are
+//!   CRC-32s of tag names; only the ticket flow, tree, folder actions, logout
+//!   and transfers are served.
+//!
 //! Layout: [`store`] is the one store (SQLite-persisted metadata, SHA-1
 //! addressed blobs); [`v2`] serves the Box v2 wire format and [`v1`] the
 //! legacy v1 API over the same store; [`admin`] the

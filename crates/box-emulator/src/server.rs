@@ -14,7 +14,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde_json::{json, Value};
 
 use crate::faults::{Fault, FaultConfig, Faults};
@@ -420,7 +420,22 @@ pub async fn observe(State(shared): State<Arc<Shared>>, req: Request, next: Next
     }
     let mut resp = match early {
         Some(r) => r,
-        None => next.run(req).await,
+        // A bug in a handler answers 500 with a Box error body instead of dropping the connection.
+        None => match std::panic::AssertUnwindSafe(next.run(req))
+            .catch_unwind()
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::error!(%method, %path, "handler panicked");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_server_error",
+                    "Internal Server Error",
+                )
+                .into_response()
+            }
+        },
     };
     if reset {
         let (parts, body) = resp.into_parts();

@@ -740,3 +740,79 @@ async fn faults_are_deterministic_for_a_seed() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn commit_202_and_latency_faults() {
+    let emu = Emulator::builder()
+        .chunked_upload_min_size(1)
+        .chunked_part_size(4)
+        .faults(FaultConfig {
+            seed: 3,
+            rules: vec![
+                FaultConfig::parse_rule("commit202:7#1").unwrap(),
+                FaultConfig::parse_rule("latency:150@1~/2.0/users").unwrap(),
+            ],
+            expire_tokens_after: None,
+        })
+        .start()
+        .await
+        .unwrap();
+    let t = emu.default_token().to_string();
+    let started = std::time::Instant::now();
+    let r = client()
+        .get(format!("{}/users/me", emu.api_url()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150));
+    let (_, sess) = json_of(
+        client()
+            .post(format!("{}/files/upload_sessions", emu.upload_url()))
+            .bearer_auth(&t)
+            .json(&json!({"folder_id": "0", "file_size": 3, "file_name": "s.bin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (s, part) = json_of(
+        client()
+            .put(sess["session_endpoints"]["upload_part"].as_str().unwrap())
+            .bearer_auth(&t)
+            .header("content-range", "bytes 0-2/3")
+            .header("digest", format!("sha={}", sha1_b64(b"abc")))
+            .body("abc")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{part}");
+    let r = client()
+        .post(sess["session_endpoints"]["commit"].as_str().unwrap())
+        .bearer_auth(&t)
+        .header("digest", format!("sha={}", sha1_b64(b"abc")))
+        .json(&json!({"parts": [part["part"]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.headers()["retry-after"], "7");
+    // Once the fault is lifted the same commit succeeds.
+    emu.set_faults(FaultConfig::default());
+    let (s, done) = json_of(
+        client()
+            .post(sess["session_endpoints"]["commit"].as_str().unwrap())
+            .bearer_auth(&t)
+            .header("digest", format!("sha={}", sha1_b64(b"abc")))
+            .json(&json!({"parts": [part["part"]]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{done}");
+    assert_eq!(done["entries"][0]["size"], 3);
+}

@@ -40,7 +40,8 @@ pub async fn list(
             .filter(|e| e.user == caller.user)
             .take(limit)
             .collect();
-        let next = events.last().map_or(pos.max(if params.get("stream_position") == Some("now") { st.last_event() } else { pos }), |e| e.seq);
+        // `pos` already resolves `now` to the latest position.
+        let next = events.last().map_or(pos, |e| e.seq);
         let entries: Vec<Value> = events
             .iter()
             .map(|e| {
@@ -62,7 +63,7 @@ pub async fn list(
 /// `OPTIONS /2.0/events`: where to long-poll.
 pub async fn realtime_info(State(shared): State<Arc<Shared>>, caller: Caller) -> Json<Value> {
     let channel = format!("u{}-{}", caller.user, random_token(8));
-    let retry = shared.config.longpoll_timeout.as_secs().max(1);
+    let retry = shared.config.longpoll_timeout.as_secs() + 10;
     Json(json!({
         "chunk_size": 1,
         "entries": [{
