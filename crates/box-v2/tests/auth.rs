@@ -428,3 +428,64 @@ async fn secrets_never_appear_in_debug_or_errors() {
     );
     assert!(!ccg.contains("sekrit"));
 }
+
+#[test]
+fn jwt_rs384_and_rs512_verify() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use box_v2::auth::JwtAlgorithm;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
+
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/v2/jwt_public_key.pem"
+    ))
+    .unwrap();
+    let public = rsa::RsaPublicKey::from_public_key_pem(&pem).unwrap();
+    let jwt = JwtAuth::from_app_config(&fixture("jwt_app_config.json").to_string()).unwrap();
+    for alg in [JwtAlgorithm::RS384, JwtAlgorithm::RS512] {
+        let a = jwt.clone().algorithm(alg).assertion().unwrap();
+        let p: Vec<&str> = a.split('.').collect();
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p[0]).unwrap()).unwrap();
+        let input = format!("{}.{}", p[0], p[1]);
+        let sig =
+            rsa::pkcs1v15::Signature::try_from(URL_SAFE_NO_PAD.decode(p[2]).unwrap().as_slice())
+                .unwrap();
+        match alg {
+            JwtAlgorithm::RS384 => {
+                assert_eq!(header["alg"], "RS384");
+                rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(public.clone())
+                    .verify(input.as_bytes(), &sig)
+                    .unwrap();
+            }
+            _ => {
+                assert_eq!(header["alg"], "RS512");
+                rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(public.clone())
+                    .verify(input.as_bytes(), &sig)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_refreshed_ahead_of_expiry() {
+    let issued = Arc::new(AtomicUsize::new(0));
+    let s = MockServer::start(rotating_server(issued.clone())).await;
+    // Still valid for 30 s, inside the default 60 s margin: refreshed before use.
+    let soon = AccessToken::new(
+        "access-0",
+        Some("refresh-0".into()),
+        Some(Utc::now() + ChronoDuration::seconds(30)),
+    );
+    let c = oauth_client(&s.url, InMemoryTokenStore::with_token(soon));
+    c.users().me().send().await.unwrap();
+    let paths: Vec<_> = s.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        ["/oauth2/token", "/2.0/users/me"],
+        "no 401 round trip"
+    );
+}
