@@ -4,8 +4,8 @@
 //! times (1) inflate alone on the same DEFLATE bytes — the ceiling — and
 //! (2) the streaming decode (base64 → ZIP → XML → typed entries). Prints MB/s
 //! of XML and entries/s, and the resident-memory growth during the streaming
-//! decode for trees of 100,000 and 400,000 files (it should not grow with the
-//! tree).
+//! decode for trees of 100,000, 400,000 and 1,000,000 files, each decoded in
+//! a fresh process (it should not grow with the tree).
 
 use std::io::Read;
 use std::time::Instant;
@@ -13,17 +13,6 @@ use std::time::Instant;
 use box_v1::tree::generate::{base64_wrapped, tree_xml};
 use box_v1::tree::zip::write_zip;
 use box_v1::tree::{open_payload, TreeReader};
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
 
 fn best_of<F: FnMut() -> u64>(runs: usize, mut f: F) -> (f64, u64) {
     let mut best = f64::MAX;
@@ -37,6 +26,11 @@ fn best_of<F: FnMut() -> u64>(runs: usize, mut f: F) -> (f64, u64) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--decode-file") {
+        decode_file(&args[i + 1]);
+        return;
+    }
     let folders = 1000;
     let per = 100;
     let xml = tree_xml(folders, per);
@@ -84,6 +78,26 @@ fn main() {
         entries as f64 / t_stream,
         entries
     );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .expect("runtime");
+    let (t_bg, _) = best_of(5, || {
+        rt.block_on(async {
+            let r = open_payload(b64.clone(), "tree", 1 << 30).expect("open");
+            let mut bg = box_v1::tree::BackgroundEntries::spawn(TreeReader::new(r));
+            let mut n = 0u64;
+            while let Some(e) = bg.next().await {
+                e.expect("entry");
+                n += 1;
+            }
+            n
+        })
+    });
+    println!(
+        "background decode: {:8.1} MB/s of XML (BackgroundEntries, as Storage::walk uses it)",
+        xml_mb / t_bg
+    );
     let (t_parse, _) = best_of(5, || {
         let mut n = 0u64;
         for e in TreeReader::new(xml.as_bytes()) {
@@ -96,6 +110,21 @@ fn main() {
         "XML parse alone:   {:8.1} MB/s of XML (no base64/zip)",
         xml_mb / t_parse
     );
+    let (t_events, _) = best_of(5, || {
+        let mut r = quick_xml::Reader::from_reader(xml.as_bytes());
+        r.config_mut().trim_text(true);
+        let mut buf = Vec::new();
+        let mut n = 0u64;
+        loop {
+            buf.clear();
+            match r.read_event_into(&mut buf).expect("xml") {
+                quick_xml::events::Event::Eof => break,
+                _ => n += 1,
+            }
+        }
+        n
+    });
+    println!("quick-xml events:  {:8.1} MB/s of XML (tokenizing only, no attributes)", xml_mb / t_events);
     let (t_unzip, _) = best_of(5, || {
         let mut r = open_payload(b64.clone(), "tree", 1 << 30).expect("open");
         std::io::copy(&mut r, &mut std::io::sink()).expect("copy")
@@ -109,29 +138,58 @@ fn main() {
         100.0 * t_inflate / t_stream
     );
 
-    for (folders, per) in [(1000usize, 100usize), (4000, 100)] {
-        let b64 = {
+    // Memory: decode each size in a fresh process that holds only the
+    // base64 payload, and report its peak RSS (VmHWM) minus the payload.
+    let exe = std::env::current_exe().expect("current exe");
+    for (folders, per) in [(1000usize, 100usize), (4000, 100), (10000, 100)] {
+        let path = std::env::temp_dir().join(format!(
+            "box-v1-bench-tree-{}-{}.b64",
+            std::process::id(),
+            folders * per
+        ));
+        {
             let xml = tree_xml(folders, per);
             let zip = write_zip("tree.xml", xml.as_bytes(), true);
-            bytes::Bytes::from(base64_wrapped(&zip))
-        };
-        let before = rss_kib();
-        let mut peak = before;
-        let r = open_payload(b64.clone(), "tree", 1 << 30).expect("open");
-        let mut n = 0u64;
-        for e in TreeReader::new(r) {
-            e.expect("entry");
-            n += 1;
-            if n % 20_000 == 0 {
-                peak = peak.max(rss_kib());
-            }
+            std::fs::write(&path, base64_wrapped(&zip)).expect("write payload");
         }
-        peak = peak.max(rss_kib());
+        let out = std::process::Command::new(&exe)
+            .arg("--decode-file")
+            .arg(&path)
+            .output()
+            .expect("child decode");
+        let _ = std::fs::remove_file(&path);
         println!(
-            "memory: {} files: RSS before decode {} KiB, peak growth during decode {} KiB",
+            "memory: {} files: {}",
             folders * per,
-            before,
-            peak - before
+            String::from_utf8_lossy(&out.stdout).trim()
         );
     }
+}
+
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn decode_file(path: &str) {
+    let b64 = bytes::Bytes::from(std::fs::read(path).expect("read payload"));
+    let payload_kib = b64.len() as u64 / 1024;
+    let base = peak_kib();
+    let r = open_payload(b64, "tree", 1 << 30).expect("open");
+    let mut n = 0u64;
+    for e in TreeReader::new(r) {
+        e.expect("entry");
+        n += 1;
+    }
+    let peak = peak_kib();
+    println!(
+        "{n} entries; payload {payload_kib} KiB; peak RSS {peak} KiB ({} KiB above the process with its payload loaded)",
+        peak.saturating_sub(base)
+    );
 }
