@@ -124,7 +124,10 @@ fn main() {
         }
         n
     });
-    println!("quick-xml events:  {:8.1} MB/s of XML (tokenizing only, no attributes)", xml_mb / t_events);
+    println!(
+        "quick-xml events:  {:8.1} MB/s of XML (tokenizing only, no attributes)",
+        xml_mb / t_events
+    );
     let (t_unzip, _) = best_of(5, || {
         let mut r = open_payload(b64.clone(), "tree", 1 << 30).expect("open");
         std::io::copy(&mut r, &mut std::io::sink()).expect("copy")
