@@ -13,6 +13,7 @@ use crate::auth::{
     AccessToken, Authenticator, Authorization, InMemoryTokenStore, OAuth2, TokenStore,
 };
 use crate::raw::RequestBuilder;
+use crate::transport::retry::Sleeper;
 use crate::transport::{Core, Request};
 use crate::RetryPolicy;
 
@@ -66,6 +67,7 @@ pub struct ClientBuilder {
     refresh_margin: Duration,
     chunked_threshold: u64,
     upload_concurrency: usize,
+    sleeper: Sleeper,
 }
 
 impl Default for ClientBuilder {
@@ -88,6 +90,7 @@ impl Default for ClientBuilder {
             refresh_margin: Duration::from_secs(60),
             chunked_threshold: 50 * 1024 * 1024,
             upload_concurrency: 4,
+            sleeper: Sleeper::default(),
         }
     }
 }
@@ -221,6 +224,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How the retry loop waits between attempts. Default:
+    /// `tokio::time::sleep`. Tests inject one that records delays.
+    pub fn sleeper(mut self, sleeper: Sleeper) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
         let parse = |what: &str, s: &str| {
@@ -258,6 +268,7 @@ impl ClientBuilder {
             retry: self.retry,
             as_user,
             extra_headers: self.headers,
+            sleeper: self.sleeper,
         });
         let endpoint = TokenEndpoint {
             core: core.clone(),

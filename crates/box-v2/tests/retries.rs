@@ -197,3 +197,53 @@ async fn malformed_success_body_is_a_decode_error() {
     let e = c.files().get("1").send().await.unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
 }
+
+/// With an injected sleeper the waits are recorded, not slept: Retry-After is
+/// honoured exactly, and without it the backoff grows exponentially.
+#[tokio::test]
+async fn injected_sleeper_sees_retry_after_and_exponential_backoff() {
+    use box_v2::transport::retry::Sleeper;
+    let delays: Arc<std::sync::Mutex<Vec<Duration>>> = Arc::default();
+    let d2 = delays.clone();
+    let sleeper = Sleeper::new(move |d| {
+        d2.lock().unwrap().push(d);
+        Box::pin(async {})
+    });
+    let n = counter();
+    let n2 = n.clone();
+    let s = MockServer::start(move |_| match n2.fetch_add(1, Ordering::SeqCst) {
+        0 => raw(429, &[("retry-after", "7")], ""),
+        1..=4 => box_error(500, "internal_server_error"),
+        _ => json(200, fixture("user.json")),
+    })
+    .await;
+    let c = box_v2::Client::builder()
+        .base_url(&s.url)
+        .auth(box_v2::auth::DeveloperToken::new("t"))
+        .retry_policy(
+            box_v2::RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(100))
+                .max_backoff(Duration::from_secs(30)),
+        )
+        .sleeper(sleeper)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    c.users().me().send().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "nothing actually slept"
+    );
+    let d = delays.lock().unwrap().clone();
+    assert_eq!(d.len(), 5);
+    assert_eq!(d[0], Duration::from_secs(7), "Retry-After honoured");
+    // Retries 2..5 without Retry-After: equal jitter of 100 ms × 2^(n-1).
+    for (i, delay) in d[1..].iter().enumerate() {
+        let base = Duration::from_millis(100) * (1 << (i + 1));
+        assert!(
+            *delay >= base / 2 && *delay <= base,
+            "retry {}: {delay:?} vs {base:?}",
+            i + 2
+        );
+    }
+}

@@ -117,6 +117,7 @@ pub(crate) struct Core {
     pub(crate) retry: RetryPolicy,
     pub(crate) as_user: Option<HeaderValue>,
     pub(crate) extra_headers: HeaderMap,
+    pub(crate) sleeper: retry::Sleeper,
 }
 
 impl Core {
@@ -176,7 +177,7 @@ impl Core {
                             delay_ms = delay.as_millis() as u64, error = %err,
                             "transport error, retrying"
                         );
-                        tokio::time::sleep(delay).await;
+                        self.sleeper.sleep(delay).await;
                         continue;
                     }
                     return Err(err);
@@ -242,7 +243,7 @@ impl Core {
                         delay_ms = delay.as_millis() as u64, "retrying"
                     );
                     drop(resp);
-                    tokio::time::sleep(delay).await;
+                    self.sleeper.sleep(delay).await;
                     continue;
                 }
                 if accepted_later {

@@ -7,7 +7,10 @@
 //! exponential backoff with jitter. Both the number of retries and the total
 //! time spent are bounded.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
 
 use http::HeaderMap;
 use rand::Rng;
@@ -100,6 +103,36 @@ impl RetryPolicy {
             Some(d) => d.min(self.max_backoff),
             None => self.backoff(retry),
         }
+    }
+}
+
+/// How the retry loop waits: `tokio::time::sleep` unless replaced (tests
+/// inject one that records the delays and returns at once).
+#[derive(Clone)]
+pub struct Sleeper(pub(crate) Arc<SleepFn>);
+
+type SleepFn = dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync;
+
+impl Sleeper {
+    /// A sleeper calling `f`.
+    pub fn new(f: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    pub(crate) async fn sleep(&self, d: Duration) {
+        (self.0)(d).await
+    }
+}
+
+impl Default for Sleeper {
+    fn default() -> Self {
+        Self::new(|d| Box::pin(tokio::time::sleep(d)))
+    }
+}
+
+impl std::fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sleeper")
     }
 }
 
