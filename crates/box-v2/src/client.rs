@@ -57,6 +57,7 @@ pub struct ClientBuilder {
     authorize_url: String,
     timeout: Option<Duration>,
     connect_timeout: Duration,
+    read_timeout: Duration,
     user_agent: String,
     proxy: Option<String>,
     as_user: Option<String>,
@@ -80,6 +81,7 @@ impl Default for ClientBuilder {
             authorize_url: DEFAULT_AUTHORIZE_URL.into(),
             timeout: None,
             connect_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(60),
             user_agent: format!("boxkit-v2/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
             as_user: None,
@@ -149,6 +151,14 @@ impl ClientBuilder {
     /// Time limit for establishing a connection. Default: 30 s.
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;
+        self
+    }
+
+    /// Longest silence while waiting for response bytes before the attempt
+    /// fails with a transport error (a dead connection never hangs a call).
+    /// Default: 60 s.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = d;
         self
     }
 
@@ -246,7 +256,8 @@ impl ClientBuilder {
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(self.user_agent)
-            .connect_timeout(self.connect_timeout);
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout);
         if let Some(t) = self.timeout {
             http = http.timeout(t);
         }

@@ -247,3 +247,27 @@ async fn injected_sleeper_sees_retry_after_and_exponential_backoff() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_silent_server_gives_a_transport_error_not_a_hang() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock); // accept, read nothing, answer nothing
+        }
+    });
+    let c = box_v2::Client::builder()
+        .base_url(&format!("http://{addr}"))
+        .auth(box_v2::auth::DeveloperToken::new("t"))
+        .read_timeout(Duration::from_millis(200))
+        .retry_policy(fast_retry().max_retries(1))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = c.users().me().send().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    server.abort();
+}
