@@ -573,3 +573,24 @@ async fn parallel_ranged_download_reassembles_the_file() {
     assert_eq!(ranges.len(), 4);
     assert!(ranges.contains(&"bytes=9000-9999".to_string()));
 }
+
+#[tokio::test]
+async fn redirect_loops_and_missing_locations_are_errors() {
+    let s = MockServer::start(|r| match r.path.as_str() {
+        "/2.0/files/1/content" => raw(302, &[("location", "/loop")], ""),
+        "/loop" => raw(302, &[("location", "/loop")], ""),
+        _ => raw(302, &[], ""),
+    })
+    .await;
+    let c = client(&s.url);
+    let e = c.download("1").send().await.unwrap_err();
+    assert!(matches!(e, Error::Api { status: 302, .. }), "{e:?}");
+    assert!(s.count() <= 12);
+    // Same-origin redirects keep the token.
+    assert_eq!(
+        s.last().header("authorization").as_deref(),
+        Some("Bearer dev-token")
+    );
+    let e = c.download("2").send().await.unwrap_err();
+    assert!(matches!(e, Error::Api { status: 302, .. }), "{e:?}");
+}
