@@ -246,6 +246,7 @@ async fn resume_after_interruption_uploads_only_missing_parts() {
     let st = st.lock().unwrap();
     assert_eq!(st.part_attempts[&0], 1, "part 0 was not sent again");
     assert_eq!(st.part_attempts[&1000], 1);
+    assert_eq!(st.part_attempts[&2000], 1, "the stale part is replaced");
     assert_eq!(st.assembled.as_deref(), Some(&original[..]));
     assert!(st.bad_headers.is_empty(), "{:?}", st.bad_headers);
 }

@@ -335,6 +335,10 @@ impl ChunkedUpload {
             }
         });
 
+        // Keep only parts that match our slicing; anything else is re-sent.
+        known.retain(|offset, p| {
+            offset % part_size == 0 && *offset < size && p.size == part_size.min(size - offset)
+        });
         let skip: std::collections::HashSet<u64> = known.keys().copied().collect();
         let uploaded: Vec<UploadPart> = parts
             .map_ok(|(offset, data)| {
