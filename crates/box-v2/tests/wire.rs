@@ -594,3 +594,16 @@ async fn redirect_loops_and_missing_locations_are_errors() {
     let e = c.download("2").send().await.unwrap_err();
     assert!(matches!(e, Error::Api { status: 302, .. }), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_body_shorter_than_declared_is_refused_before_sending() {
+    let s = MockServer::start(|_| json(201, fixture("files_collection.json"))).await;
+    let c = client(&s.url);
+    let short = Body::from_stream(
+        futures::stream::iter(vec![Ok(bytes::Bytes::from("abc"))]),
+        Some(10),
+    );
+    let e = c.upload("0", "a.txt", short).send().await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    assert_eq!(s.count(), 0);
+}

@@ -126,7 +126,7 @@ impl UploadRequest {
         // Bodies of known length up to REPLAYABLE_LIMIT are buffered so the
         // request can be retried; larger ones stream and are sent once.
         let (payload, sha1) = if len.is_some_and(|l| l <= REPLAYABLE_LIMIT) {
-            let bytes = self.body.collect(len.unwrap_or(0)).await?;
+            let bytes = self.body.checked().collect(len.unwrap_or(0)).await?;
             let sha1 = self
                 .sha1_hex
                 .unwrap_or_else(|| box_core::Sha1Hex::of(&bytes).to_string());
