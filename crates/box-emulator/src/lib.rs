@@ -34,8 +34,11 @@
 //!   mismatches, `range_not_satisfiable`) are the emulator's best guess.
 //! - Faults forcing token expiry apply to tokens issued after they are set.
 //! - v1: any non-empty `api_key` is accepted; `get_account_tree` tag ids are
-//!   CRC-32s of tag names; only the ticket flow, tree, folder actions, logout
-//!   and transfers are served.
+//!   CRC-32s of tag names; served actions: get_ticket, get_auth_token, logout,
+//!   get_account_tree, get_account_info, get_file_info, create_folder, move,
+//!   rename, delete, copy, set_description, add_to_tag, export_tags,
+//!   public_share, public_unshare, search, and the transfer URLs. Friends,
+//!   comments, updates, versions, private shares and registration are not.
 //!
 //! Layout: [`store`] is the one store (SQLite-persisted metadata, SHA-1
 //! addressed blobs); [`v2`] serves the Box v2 wire format and [`v1`] the

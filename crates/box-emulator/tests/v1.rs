@@ -237,6 +237,109 @@ async fn ticket_flow_tree_and_transfers() {
     let t = tag(&r, "tree").unwrap();
     assert!(t.starts_with("<folder") && !t.contains("<file "), "{t}");
 
+    // File info, description, tags, sharing, copy, search, account info.
+    let kv = |extra: Vec<(&'static str, String)>| {
+        let mut q: Vec<(&'static str, String)> =
+            vec![("api_key", "key".into()), ("auth_token", token.clone())];
+        q.extend(extra);
+        q
+    };
+    let call = |q: Vec<(&'static str, String)>| {
+        let url = format!("{}/rest", emu.v1_url());
+        async move {
+            Client::new()
+                .get(url)
+                .query(&q)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let r = call(kv(vec![
+        ("action", "get_file_info".into()),
+        ("file_id", note.clone()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_get_file_info"), "{r}");
+    assert_eq!(tag(&r, "size"), Some("3"));
+    assert_eq!(tag(&r, "folder_id"), Some(folder.as_str()));
+    let r = call(kv(vec![
+        ("action", "get_file_info".into()),
+        ("file_id", "777777".into()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("e_access_denied"));
+    let r = call(kv(vec![
+        ("action", "set_description".into()),
+        ("target", "file".into()),
+        ("target_id", note.clone()),
+        ("description", "about".into()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_set_description"));
+    let r = call(kv(vec![
+        ("action", "add_to_tag".into()),
+        ("target", "file".into()),
+        ("target_id", note.clone()),
+        ("tags[]", "music".into()),
+        ("tags[]", "mp3".into()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("addtotag_ok"), "{r}");
+    let r = call(kv(vec![("action", "export_tags".into())])).await;
+    assert_eq!(tag(&r, "status"), Some("export_tags_ok"));
+    assert!(
+        r.contains(">music</tag>") && r.contains(">mp3</tag>"),
+        "{r}"
+    );
+    let r = call(kv(vec![
+        ("action", "public_share".into()),
+        ("target", "file".into()),
+        ("target_id", note.clone()),
+        ("password", "".into()),
+        ("message", "".into()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("share_ok"));
+    let public = tag(&r, "public_name").unwrap().to_string();
+    let r = call(kv(vec![
+        ("action", "get_file_info".into()),
+        ("file_id", note.clone()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "shared_name"), Some(public.as_str()));
+    assert_eq!(tag(&r, "description"), Some("about"));
+    let r = call(kv(vec![
+        ("action", "public_unshare".into()),
+        ("target", "file".into()),
+        ("target_id", note.clone()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("unshare_ok"));
+    let r = call(kv(vec![
+        ("action", "copy".into()),
+        ("target", "file".into()),
+        ("target_id", note.clone()),
+        ("destination_id", "0".into()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_copy_node"), "{r}");
+    let r = call(kv(vec![
+        ("action", "search".into()),
+        ("query", "NOTE".into()),
+        ("page", "1".into()),
+        ("per_page", "10".into()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("search_results_ok"));
+    assert_eq!(r.matches("<file ").count(), 3, "{r}");
+    let r = call(kv(vec![("action", "get_account_info".into())])).await;
+    assert_eq!(tag(&r, "status"), Some("get_account_info_ok"));
+    assert_eq!(tag(&r, "login"), Some("user@example.com"));
+
     // Rename, move, delete.
     let r = rest(
         &emu,

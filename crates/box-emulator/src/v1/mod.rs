@@ -180,6 +180,18 @@ fn dispatch(shared: &Arc<Shared>, call: Call) -> Response {
                 "get_account_tree" => account_tree(shared, user, &call),
                 "create_folder" => create_folder(shared, user, &call),
                 "move" | "rename" | "delete" => node_action(shared, user, other, &call),
+                "get_account_info" => {
+                    let u = shared.store.read(|st| user_xml(st, user));
+                    xml_reply(response("get_account_info_ok", &u))
+                }
+                "get_file_info" => file_info(shared, user, &call),
+                "set_description" => set_description(shared, user, &call),
+                "add_to_tag" => add_to_tag(shared, user, &call),
+                "export_tags" => export_tags(shared, user),
+                "public_share" => public_share(shared, user, &call, true),
+                "public_unshare" => public_share(shared, user, &call, false),
+                "copy" => copy(shared, user, &call),
+                "search" => search(shared, user, &call),
                 _ => status_only("unknown_action"),
             }
         }
@@ -199,6 +211,12 @@ fn tags_xml(item: &Item) -> String {
     s
 }
 
+fn public_attr(item: &Item) -> String {
+    item.shared_link.as_ref().map_or(String::new(), |l| {
+        format!(" public_name=\"{}\"", esc(&l.token))
+    })
+}
+
 fn folder_xml(
     st: &St,
     folder: &Item,
@@ -214,9 +232,10 @@ fn folder_xml(
         &folder.name
     };
     out.push_str(&format!(
-        "<folder id=\"{id}\" name=\"{}\" shared=\"{}\">",
+        "<folder id=\"{id}\" name=\"{}\" shared=\"{}\"{}>",
         esc(name),
-        u8::from(folder.shared_link.is_some())
+        u8::from(folder.shared_link.is_some()),
+        public_attr(folder)
     ));
     out.push_str(&tags_xml(folder));
     let mut kids = st.children(folder.id);
@@ -225,7 +244,7 @@ fn folder_xml(
     if !nofiles {
         for f in kids.iter().filter(|k| k.kind == Kind::File) {
             out.push_str(&format!(
-                "<file id=\"{}\" file_name=\"{}\" keyword=\"{}\" shared=\"{}\" size=\"{}\" created=\"{}\" updated=\"{}\" sha1=\"{}\">{}</file>",
+                "<file id=\"{}\" file_name=\"{}\" keyword=\"{}\" shared=\"{}\" size=\"{}\" created=\"{}\" updated=\"{}\" sha1=\"{}\"{}>{}</file>",
                 f.id,
                 esc(&f.name),
                 esc(&f.description),
@@ -234,6 +253,7 @@ fn folder_xml(
                 ts(&f.created_at),
                 ts(&f.modified_at),
                 f.current().map_or("", |v| v.sha1.as_str()),
+                public_attr(f),
                 tags_xml(f)
             ));
         }
@@ -244,9 +264,10 @@ fn folder_xml(
             if onelevel {
                 let sid = sub.id;
                 out.push_str(&format!(
-                    "<folder id=\"{sid}\" name=\"{}\" shared=\"{}\">{}<files></files><folders></folders></folder>",
+                    "<folder id=\"{sid}\" name=\"{}\" shared=\"{}\"{}>{}<files></files><folders></folders></folder>",
                     esc(&sub.name),
                     u8::from(sub.shared_link.is_some()),
+                    public_attr(sub),
                     tags_xml(sub)
                 ));
             } else {
@@ -352,8 +373,230 @@ fn node_action(shared: &Shared, user: u64, action: &str, call: &Call) -> Respons
     });
     match res {
         Ok(()) => status_only(&format!("s_{action}_node")),
+        Err(StoreError::NameInUse(_)) if action == "rename" => status_only("e_filename_in_use"),
         Err(_) => status_only(&format!("e_{action}_node")),
     }
+}
+
+fn target_kind(call: &Call) -> Option<Kind> {
+    match call.get("target") {
+        "file" => Some(Kind::File),
+        "folder" => Some(Kind::Folder),
+        _ => None,
+    }
+}
+
+fn file_info(shared: &Shared, user: u64, call: &Call) -> Response {
+    let info = shared.store.read(|st| {
+        let (id, _) = st.resolve(user, call.get("file_id"), Kind::File).ok()?;
+        let f = st.item(id)?;
+        let parent = f
+            .parent
+            .and_then(|p| st.item(p))
+            .map(crate::v2::objects::wire_id)
+            .unwrap_or_default();
+        Some(format!(
+            "<info><file_id>{id}</file_id><file_name>{}</file_name><folder_id>{parent}</folder_id>\
+             <shared>{}</shared><shared_name>{}</shared_name><size>{}</size><description>{}</description>\
+             <sha1>{}</sha1><created>{}</created><updated>{}</updated></info>",
+            esc(&f.name),
+            u8::from(f.shared_link.is_some()),
+            f.shared_link.as_ref().map_or("", |l| l.token.as_str()),
+            f.file_size(),
+            esc(&f.description),
+            f.current().map_or("", |v| v.sha1.as_str()),
+            ts(&f.created_at),
+            ts(&f.modified_at)
+        ))
+    });
+    match info {
+        Some(i) => xml_reply(response("s_get_file_info", &i)),
+        None => status_only("e_access_denied"),
+    }
+}
+
+fn set_description(shared: &Shared, user: u64, call: &Call) -> Response {
+    let Some(kind) = target_kind(call) else {
+        return status_only("e_set_description");
+    };
+    let upd = crate::store::ItemUpdate {
+        description: Some(call.get("description").to_string()),
+        ..Default::default()
+    };
+    match shared
+        .store
+        .write(|tx| tx.update(user, call.get("target_id"), kind, upd, None))
+    {
+        Ok(_) => status_only("s_set_description"),
+        Err(_) => status_only("e_set_description"),
+    }
+}
+
+fn add_to_tag(shared: &Shared, user: u64, call: &Call) -> Response {
+    let Some(kind) = target_kind(call) else {
+        return status_only("addtotag_error");
+    };
+    let new: Vec<String> = call.lists.get("tags").cloned().unwrap_or_default();
+    let res = shared.store.write(|tx| {
+        let (id, _) = tx.st.resolve(user, call.get("target_id"), kind)?;
+        let mut tags = tx.st.item(id).map(|i| i.tags.clone()).unwrap_or_default();
+        for t in new {
+            let t = t.trim().to_string();
+            if !t.is_empty() && !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        let upd = crate::store::ItemUpdate {
+            tags: Some(tags),
+            ..Default::default()
+        };
+        tx.update(user, call.get("target_id"), kind, upd, None)
+    });
+    match res {
+        Ok(_) => status_only("addtotag_ok"),
+        Err(_) => status_only("addtotag_error"),
+    }
+}
+
+fn export_tags(shared: &Shared, user: u64) -> Response {
+    let inner = shared.store.read(|st| {
+        let mut names: Vec<&String> = st
+            .items
+            .values()
+            .filter(|i| i.owner == user && !st.in_trash(i.id))
+            .flat_map(|i| i.tags.iter())
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut s = String::from("<tags>");
+        for n in names {
+            s.push_str(&format!(
+                "<tag id=\"{}\">{}</tag>",
+                crc32fast::hash(n.as_bytes()),
+                esc(n)
+            ));
+        }
+        s.push_str("</tags>");
+        s
+    });
+    xml_reply(response("export_tags_ok", &inner))
+}
+
+fn public_share(shared: &Shared, user: u64, call: &Call, share: bool) -> Response {
+    let Some(kind) = target_kind(call) else {
+        return status_only("wrong_node");
+    };
+    let link = if share {
+        let password = Some(call.get("password"))
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        Some(crate::store::SharedLinkUpdate {
+            access: Some("open".into()),
+            password: Some(password),
+            ..Default::default()
+        })
+    } else {
+        None
+    };
+    let upd = crate::store::ItemUpdate {
+        shared_link: Some(link),
+        ..Default::default()
+    };
+    let res = shared
+        .store
+        .write(|tx| tx.update(user, call.get("target_id"), kind, upd, None));
+    match (res, share) {
+        (Ok(id), true) => {
+            let token = shared.store.read(|st| {
+                st.item(id)
+                    .and_then(|i| i.shared_link.as_ref())
+                    .map(|l| l.token.clone())
+                    .unwrap_or_default()
+            });
+            xml_reply(response(
+                "share_ok",
+                &format!("<public_name>{}</public_name>", esc(&token)),
+            ))
+        }
+        (Ok(_), false) => status_only("unshare_ok"),
+        (Err(StoreError::NotFound), _) => status_only("wrong_node"),
+        (Err(_), true) => status_only("share_error"),
+        (Err(_), false) => status_only("unshare_error"),
+    }
+}
+
+fn copy(shared: &Shared, user: u64, call: &Call) -> Response {
+    let Some(kind) = target_kind(call) else {
+        return status_only("e_copy_node");
+    };
+    let res = shared.store.write(|tx| {
+        tx.copy(
+            user,
+            call.get("target_id"),
+            kind,
+            call.get("destination_id"),
+            None,
+        )
+    });
+    match res {
+        Ok(id) => xml_reply(response(
+            "s_copy_node",
+            &format!("<new_file_id>{id}</new_file_id>"),
+        )),
+        Err(StoreError::NameInUse(_)) => status_only("e_filename_in_use"),
+        Err(_) => status_only("e_copy_node"),
+    }
+}
+
+fn search(shared: &Shared, user: u64, call: &Call) -> Response {
+    let query = call.get("query").trim().to_lowercase();
+    if query.is_empty() {
+        return status_only("e_search");
+    }
+    let per_page: usize = call.get("per_page").parse().unwrap_or(100).clamp(1, 1000);
+    let page: usize = call.get("page").parse().unwrap_or(1).max(1);
+    let inner = shared.store.read(|st| {
+        let hits: Vec<&Item> = st
+            .items
+            .values()
+            .filter(|i| i.parent.is_some() && i.name.to_lowercase().contains(&query))
+            .filter(|i| !st.in_trash(i.id) && st.role(user, i.id).is_some())
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .collect();
+        let parent_of = |i: &Item| {
+            i.parent
+                .and_then(|p| st.item(p))
+                .map(crate::v2::objects::wire_id)
+                .unwrap_or_default()
+        };
+        let mut files = String::from("<files>");
+        let mut folders = String::from("<folders>");
+        for i in hits {
+            let shared_flag = u8::from(i.shared_link.is_some());
+            match i.kind {
+                Kind::File => files.push_str(&format!(
+                    "<file id=\"{}\" file_name=\"{}\" folder_id=\"{}\" size=\"{}\" created=\"{}\" updated=\"{}\" shared=\"{shared_flag}\" />",
+                    i.id,
+                    esc(&i.name),
+                    parent_of(i),
+                    i.file_size(),
+                    ts(&i.created_at),
+                    ts(&i.modified_at)
+                )),
+                Kind::Folder => folders.push_str(&format!(
+                    "<folder id=\"{}\" name=\"{}\" parent_id=\"{}\" shared=\"{shared_flag}\" />",
+                    i.id,
+                    esc(&i.name),
+                    parent_of(i)
+                )),
+            }
+        }
+        files.push_str("</files>");
+        folders.push_str("</folders>");
+        format!("{files}{folders}")
+    });
+    xml_reply(response("search_results_ok", &inner))
 }
 
 /// The auth page: approves the ticket for `?user=<id>` (default: the first user).
