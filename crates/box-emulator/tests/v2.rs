@@ -816,3 +816,33 @@ async fn commit_202_and_latency_faults() {
     assert_eq!(s, 201, "{done}");
     assert_eq!(done["entries"][0]["size"], 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_uploads_race_for_one_name() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let bodies: Vec<Vec<u8>> = (0..12)
+        .map(|i| format!("writer {i}").into_bytes())
+        .collect();
+    let same =
+        futures::future::join_all(bodies.iter().map(|b| upload(&emu, &t, "0", "race.txt", b)))
+            .await;
+    let created = same.iter().filter(|(s, _)| *s == 201).count();
+    let conflicts = same.iter().filter(|(s, _)| *s == 409).count();
+    assert_eq!((created, conflicts), (1, 11));
+    let names: Vec<String> = (0..12).map(|i| format!("f{i}.txt")).collect();
+    let distinct =
+        futures::future::join_all(names.iter().map(|n| upload(&emu, &t, "0", n, n.as_bytes())))
+            .await;
+    assert!(distinct.iter().all(|(s, _)| *s == 201));
+    let (_, root) = json_of(
+        client()
+            .get(format!("{}/folders/0/items?limit=1000", emu.api_url()))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(root["total_count"], 13);
+}
