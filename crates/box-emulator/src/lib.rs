@@ -28,8 +28,9 @@
 //!   download/preview counting; `/shared/static/…` URLs are not served.
 //! - Search is a case-insensitive substring match on names and descriptions.
 //! - Events are per-user `ITEM_*` events; `stream_type` and admin logs are ignored.
-//! - Upload sessions and download URLs live in memory: they do not survive a
-//!   restart (committed files do). Unreferenced blobs are not garbage-collected.
+//! - Download URLs, v1 tickets and used JWT ids live in memory and do not
+//!   survive a restart (files, tokens and upload sessions with their parts do).
+//!   Unreferenced blobs are not garbage-collected; sessions do not expire on disk.
 //! - Error codes for cases the spec leaves open (e.g. `sha1_mismatch` for digest
 //!   mismatches, `range_not_satisfiable`) are the emulator's best guess.
 //! - Faults forcing token expiry apply to tokens issued after they are set.

@@ -206,6 +206,7 @@ impl EmulatorBuilder {
         let store = Store::open(self.data_dir.as_deref())?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
+        let sessions = crate::v2::uploads::load_sessions(&store);
         let shared = Arc::new(Shared {
             store,
             config: self.config,
@@ -213,7 +214,7 @@ impl EmulatorBuilder {
             faults: Faults::new(self.faults),
             counters: Counters::default(),
             downloads: Mutex::new(HashMap::new()),
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(sessions),
             tickets: Mutex::new(HashMap::new()),
         });
         let default_user = match shared.store.read(|st| st.users.keys().next().copied()) {

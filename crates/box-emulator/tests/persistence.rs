@@ -257,3 +257,87 @@ async fn kill_during_upload_leaves_nothing_half_written() {
     p2.child.kill().unwrap();
     p2.child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn upload_session_resumes_after_restart() {
+    use base64::Engine;
+    use sha1::Digest;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(b));
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new();
+    let start = || {
+        Emulator::builder()
+            .data_dir(dir.path())
+            .chunked_upload_min_size(1)
+            .chunked_part_size(4)
+            .start()
+    };
+    let emu = start().await.unwrap();
+    let token = emu.default_token().to_string();
+    let sess: Value = client
+        .post(format!("{}/files/upload_sessions", emu.upload_url()))
+        .bearer_auth(&token)
+        .json(&json!({"folder_id": "0", "file_size": 6, "file_name": "resumed.bin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = sess["id"].as_str().unwrap().to_string();
+    let put = |base: String, range: &'static str, body: &'static [u8]| {
+        let (client, token, id) = (client.clone(), token.clone(), id.clone());
+        async move {
+            client
+                .put(format!("{base}/files/upload_sessions/{id}"))
+                .bearer_auth(&token)
+                .header("content-range", range)
+                .header("digest", format!("sha={}", b64(body)))
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = put(emu.upload_url(), "bytes 0-3/6", b"abcd").await;
+    assert_eq!(r.status(), 200);
+    let p1: Value = r.json().await.unwrap();
+    emu.stop().await;
+
+    let emu = start().await.unwrap();
+    let parts: Value = client
+        .get(format!(
+            "{}/files/upload_sessions/{id}/parts",
+            emu.upload_url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(parts["total_count"], 1, "{parts}");
+    let r = put(emu.upload_url(), "bytes 4-5/6", b"ef").await;
+    let p2: Value = r.json().await.unwrap();
+    let done: Value = client
+        .post(format!(
+            "{}/files/upload_sessions/{id}/commit",
+            emu.upload_url()
+        ))
+        .bearer_auth(&token)
+        .header("digest", format!("sha={}", b64(b"abcdef")))
+        .json(&json!({"parts": [p1["part"], p2["part"]]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let fid = done["entries"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        fetch(&client, &emu.api_url(), &token, &fid).await,
+        b"abcdef"
+    );
+    assert!(!dir.path().join("blobs/sessions").join(&id).exists());
+}

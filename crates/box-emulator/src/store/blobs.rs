@@ -52,6 +52,11 @@ impl BlobStore {
         self.root.join("tmp")
     }
 
+    /// Directory holding the parts of an upload session.
+    pub fn session_dir(&self, id: &str) -> PathBuf {
+        self.root.join("sessions").join(id)
+    }
+
     /// Starts a new blob.
     pub fn writer(&self) -> std::io::Result<BlobWriter> {
         Ok(BlobWriter {
@@ -109,7 +114,8 @@ impl BlobWriter {
     }
 }
 
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
+/// Fsyncs a directory (after a rename into it).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 

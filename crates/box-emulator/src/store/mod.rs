@@ -72,6 +72,8 @@ pub struct State {
     /// Registered apps by client id.
     pub apps: BTreeMap<String, App>,
     used_jti: HashSet<String>,
+    /// Chunked upload sessions by id (opaque JSON, see `v2::uploads`).
+    pub sessions: BTreeMap<String, serde_json::Value>,
 }
 
 struct Inner {
@@ -222,6 +224,9 @@ fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
     }
     for (k, a) in db.load::<App>(Table::App)? {
         st.apps.insert(k, a);
+    }
+    for (k, v) in db.load::<serde_json::Value>(Table::Session)? {
+        st.sessions.insert(k, v);
     }
     for (_, n) in db.load::<u64>(Table::Meta)? {
         max_id = max_id.max(n);
@@ -520,6 +525,7 @@ impl Tx<'_> {
                 ),
                 Table::Token => row(*table, key, self.st.tokens.get(key)),
                 Table::App => row(*table, key, self.st.apps.get(key)),
+                Table::Session => row(*table, key, self.st.sessions.get(key)),
                 Table::Meta => row(*table, key, Some(&self.st.next_id)),
             })
             .collect()
@@ -643,6 +649,15 @@ impl Tx<'_> {
     /// Marks a JWT id as used; false if it was used before.
     pub fn use_jti(&mut self, jti: &str) -> bool {
         self.st.used_jti.insert(jti.to_string())
+    }
+
+    /// Stores (`Some`) or removes (`None`) an upload session record.
+    pub fn put_session(&mut self, id: &str, value: Option<serde_json::Value>) {
+        match value {
+            Some(v) => self.st.sessions.insert(id.to_string(), v),
+            None => self.st.sessions.remove(id),
+        };
+        self.touch(Table::Session, id);
     }
 
     /// Registers (or replaces) an app.

@@ -25,6 +25,8 @@ pub enum Table {
     Token,
     /// [`super::model::App`]
     App,
+    /// Chunked upload sessions (opaque JSON owned by the v2 upload code).
+    Session,
     /// Counters such as the next id.
     Meta,
 }
@@ -38,6 +40,7 @@ impl Table {
             Table::Event => "event",
             Table::Token => "token",
             Table::App => "app",
+            Table::Session => "session",
             Table::Meta => "meta",
         }
     }

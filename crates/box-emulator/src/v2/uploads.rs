@@ -5,7 +5,7 @@
 //! Bytes stream to disk while their SHA-1 is computed; nothing is buffered
 //! whole in memory, and metadata is committed only after the blob is durable.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
@@ -256,7 +256,7 @@ pub async fn preflight_version(
 }
 
 /// Where a committed session's file goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Target {
     /// A new file in a folder (wire id).
     New {
@@ -275,7 +275,7 @@ pub enum Target {
 }
 
 /// One uploaded part.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Part {
     /// Part id (8 hex digits).
     pub part_id: String,
@@ -289,8 +289,10 @@ pub struct Part {
     pub path: PathBuf,
 }
 
-/// A chunked upload session.
-#[derive(Debug, Clone)]
+/// A chunked upload session. Sessions and their parts are durable: parts are
+/// fsynced into `blobs/sessions/<id>/` and the session record is written to
+/// the store before a part is acknowledged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     /// Session id.
     pub id: String,
@@ -314,6 +316,40 @@ impl Session {
     fn total_parts(&self) -> u64 {
         self.file_size.div_ceil(self.part_size).max(1)
     }
+}
+
+/// Sessions persisted in the store (for a restart with a data directory).
+pub fn load_sessions(store: &crate::store::Store) -> HashMap<String, Session> {
+    store.read(|st| {
+        st.sessions
+            .iter()
+            .filter_map(|(k, v)| {
+                serde_json::from_value::<Session>(v.clone())
+                    .ok()
+                    .map(|s| (k.clone(), s))
+            })
+            .collect()
+    })
+}
+
+/// Writes the current record of session `id` (or its removal) to the store.
+/// Called with the sessions lock held so records are written in order.
+fn persist_session(
+    shared: &Shared,
+    sessions: &HashMap<String, Session>,
+    id: &str,
+) -> ApiResult<()> {
+    let value = sessions
+        .get(id)
+        .map(|s| serde_json::to_value(s).unwrap_or(Value::Null));
+    let id = id.to_string();
+    shared
+        .store
+        .write(|tx| {
+            tx.put_session(&id, value);
+            Ok(())
+        })
+        .map_err(ApiError::from)
 }
 
 fn session_json(shared: &Shared, s: &Session) -> Value {
@@ -383,11 +419,10 @@ fn new_session(shared: &Shared, user: u64, target: Target, file_size: u64) -> Ap
         committed: None,
     };
     let body = session_json(shared, &s);
-    shared
-        .sessions
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(s.id.clone(), s);
+    let id = s.id.clone();
+    let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
+    sessions.insert(id.clone(), s);
+    persist_session(shared, &sessions, &id)?;
     Ok(body)
 }
 
@@ -553,7 +588,15 @@ pub async fn upload_part(
     if sha1 != want_sha1 {
         return Err(digest_mismatch("part"));
     }
-    let (_, path) = file.keep().map_err(|e| io_error("part keep", e.error))?;
+    let dir = shared.store.blobs().session_dir(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| io_error("session dir", e))?;
+    file.as_file()
+        .sync_all()
+        .map_err(|e| io_error("part sync", e))?;
+    let path = dir.join(format!("{start:020}-{sha1}"));
+    file.persist(&path)
+        .map_err(|e| io_error("part persist", e.error))?;
+    crate::store::blobs::sync_dir(&dir).map_err(|e| io_error("session dir sync", e))?;
     let part = Part {
         part_id: format!("{:08X}", start / s.part_size),
         offset: start,
@@ -566,8 +609,11 @@ pub async fn upload_part(
     let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
     let s = sessions.get_mut(&id).ok_or_else(missing_session)?;
     if let Some(old) = s.parts.insert(start, part) {
-        let _ = std::fs::remove_file(old.path);
+        if old.path != s.parts[&start].path {
+            let _ = std::fs::remove_file(old.path);
+        }
     }
+    persist_session(&shared, &sessions, &id)?;
     Ok(Json(out))
 }
 
@@ -698,10 +744,10 @@ pub async fn commit(
         let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = sessions.get_mut(&id) {
             s.committed = Some(fid);
-            for p in std::mem::take(&mut s.parts).into_values() {
-                let _ = std::fs::remove_file(p.path);
-            }
+            s.parts.clear();
         }
+        persist_session(&shared, &sessions, &id)?;
+        let _ = std::fs::remove_dir_all(shared.store.blobs().session_dir(&id));
     }
     let list = shared.store.read(|st| {
         st.item(fid)
@@ -718,15 +764,10 @@ pub async fn abort(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     get_session(&shared, caller.user, &id)?;
-    let removed = shared
-        .sessions
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(&id);
-    if let Some(s) = removed {
-        for p in s.parts.into_values() {
-            let _ = std::fs::remove_file(p.path);
-        }
-    }
+    let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
+    sessions.remove(&id);
+    persist_session(&shared, &sessions, &id)?;
+    drop(sessions);
+    let _ = std::fs::remove_dir_all(shared.store.blobs().session_dir(&id));
     Ok(StatusCode::NO_CONTENT)
 }
