@@ -37,9 +37,11 @@ pub const KNOWN_FAILURES: &[(&str, FailureKind)] = &[
     ("get_auth_token_error", FailureKind::Unauthenticated),
     ("wrong_auth_token", FailureKind::Unauthenticated),
     ("application_restricted", FailureKind::PermissionDenied),
-    ("e_access_denied", FailureKind::PermissionDenied),
     ("access_denied", FailureKind::PermissionDenied),
     ("not_enough_free_space", FailureKind::PermissionDenied),
+    // get_file_info's only documented failure; v1 answers it for a file that
+    // does not exist as well as for one that is not the user's.
+    ("e_access_denied", FailureKind::NotFound),
     ("e_folder_id", FailureKind::NotFound),
     ("wrong_node", FailureKind::NotFound),
     ("e_no_parent_folder", FailureKind::NotFound),

@@ -7,6 +7,11 @@
 //! are turned into names with one `export_tags` call, made only when an
 //! entry has tags.
 //!
+//! The tree does not say where the requested folder itself sits, so
+//! `get_folder` finds a folder's parent with the (designed) `search` action;
+//! `get_file_info` carries no tags, so `get_file` reads them from the parent
+//! folder's listing.
+//!
 //! What v1 cannot do fails with [`Error::Unsupported`] and is absent from
 //! [`Storage::capabilities`]: byte-range downloads, copying folders,
 //! permanent deletion (v1's `delete` moves to the trash), removing tags, and
@@ -181,6 +186,30 @@ impl Client {
         .boxed()
     }
 
+    /// The account tree does not say where the requested folder sits; the
+    /// (designed) `search` action does, so look the folder up by name. `None`
+    /// when search is unavailable or does not list it.
+    async fn parent_by_search(&self, id: u64, name: &str) -> Option<FolderId> {
+        let mut page = 1;
+        loop {
+            let res = self
+                .send(&Search {
+                    query: name.to_owned(),
+                    page,
+                    per_page: SEARCH_PAGE,
+                })
+                .await
+                .ok()?;
+            if let Some(f) = res.folders.iter().find(|f| f.id == id) {
+                return f.parent_id.map(|p| FolderId::new(p.to_string()));
+            }
+            if ((res.files.len() + res.folders.len()) as u32) < SEARCH_PAGE || page >= 50 {
+                return None;
+            }
+            page += 1;
+        }
+    }
+
     async fn item_of(&self, id: &ItemId) -> Result<Item> {
         match id {
             ItemId::File(f) => self.get_file(f).await.map(Item::File),
@@ -259,6 +288,20 @@ impl Storage for Client {
                 SharedLinkAccess::Open,
             ));
         }
+        // get_file_info carries no tags: read them from the parent's listing.
+        let parent = FolderId::new(info.folder_id.to_string());
+        let mut siblings = self.list_folder(&parent);
+        while let Some(item) = siblings.next().await {
+            if let Item::File(listed) = item? {
+                if listed.id == f.id {
+                    f.tags = listed.tags;
+                    if f.sha1.is_none() {
+                        f.sha1 = listed.sha1;
+                    }
+                    break;
+                }
+            }
+        }
         Ok(f)
     }
 
@@ -269,17 +312,22 @@ impl Storage for Client {
             nofiles: true,
             ..TreeParams::default()
         };
-        let mut s = self.tree_stream(wire, params);
-        while let Some(e) = s.next().await {
-            if let (TreeEntry::Folder { folder, parent, .. }, names) = e? {
-                return Ok(folder_item(folder, parent, &names, &self.web()));
+        let mut found = None;
+        {
+            let mut s = self.tree_stream(wire, params);
+            while let Some(e) = s.next().await {
+                if let (TreeEntry::Folder { folder, parent, .. }, names) = e? {
+                    found = Some(folder_item(folder, parent, &names, &self.web()));
+                    break;
+                }
             }
         }
-        Err(Error::decode(
-            "account tree",
-            "root",
-            "no folder in the answer",
-        ))
+        let mut folder = found
+            .ok_or_else(|| Error::decode("account tree", "root", "no folder in the answer"))?;
+        if wire != 0 && folder.parent.is_none() {
+            folder.parent = self.parent_by_search(wire, &folder.name).await;
+        }
+        Ok(folder)
     }
 
     fn list_folder(&self, id: &FolderId) -> BoxStream<'_, Result<Item>> {
@@ -488,10 +536,12 @@ impl Storage for Client {
                 target,
                 target_id,
                 destination_id,
+                new_name: (name != current.name()).then(|| name.clone()),
             })
             .await?;
         let new_item = ItemId::File(FileId::new(new_id.to_string()));
-        if name != current.name() {
+        let copied = self.item_of(&new_item).await?;
+        if copied.name() != name {
             self.send(&Rename {
                 target,
                 target_id: new_id,
@@ -507,7 +557,14 @@ impl Storage for Client {
             return Err(Operation::PermanentDelete.unsupported(BACKEND));
         }
         let (target, target_id) = Self::target(item)?;
-        self.send(&Delete { target, target_id }).await
+        match self.send(&Delete { target, target_id }).await {
+            // v1 answers e_delete_node for a missing item too: say which.
+            Err(e) if e.code() == Some("e_delete_node") => match self.item_of(item).await {
+                Err(missing) if missing.is_not_found() => Err(missing),
+                _ => Err(e),
+            },
+            other => other,
+        }
     }
 
     async fn set_description(&self, item: &ItemId, description: &str) -> Result<Item> {

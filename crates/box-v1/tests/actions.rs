@@ -368,7 +368,8 @@ async fn every_action_request_response_and_wire() {
             Copy {
                 target: Target::File,
                 target_id: 68736,
-                destination_id: 0
+                destination_id: 0,
+                new_name: Some("cows copy.w3g".into())
             },
             "copy"
         )

@@ -135,8 +135,10 @@ node_action!(
 
 /// `copy` (designed by analogy; not in the reference): copies a file into a
 /// folder. Request: `target` (`file`), `target_id`, `destination_id`, like
-/// `move`. Response: `<status>s_copy_node</status><new_file_id>…</new_file_id>`;
-/// failure `e_copy_node`.
+/// `move`, plus `new_name` when one is wanted (servers that ignore it keep
+/// the original name). Response:
+/// `<status>s_copy_node</status><new_file_id>…</new_file_id>`; failures
+/// `e_copy_node`, `e_filename_in_use`.
 #[derive(Debug, Clone)]
 pub struct Copy {
     /// What to copy (only files are supported by v1).
@@ -145,6 +147,8 @@ pub struct Copy {
     pub target_id: u64,
     /// The destination folder.
     pub destination_id: u64,
+    /// A name for the copy (sent only when set).
+    pub new_name: Option<String>,
 }
 
 impl Action for Copy {
@@ -155,6 +159,9 @@ impl Action for Copy {
         p.text("target", self.target.as_str())
             .text("target_id", self.target_id)
             .text("destination_id", self.destination_id);
+        if let Some(n) = &self.new_name {
+            p.text("new_name", n);
+        }
     }
     fn parse(r: Response) -> Result<u64> {
         num(r.root(), "new_file_id", "response")
