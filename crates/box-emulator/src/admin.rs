@@ -43,7 +43,7 @@ pub fn create_user(shared: &Shared, name: &str, login: &str) -> Result<(User, St
 }
 
 /// What to register as an OAuth app.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Default, Clone, Deserialize)]
 pub struct AppSpec {
     /// Client id (random if absent).
     #[serde(default)]
@@ -60,6 +60,17 @@ pub struct AppSpec {
     /// User id the authorize page approves as (default: the first user).
     #[serde(default)]
     pub authorize_user: Option<String>,
+}
+
+impl std::fmt::Debug for AppSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppSpec")
+            .field("client_id", &self.client_id)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("has_public_key", &self.public_key_pem.is_some())
+            .field("authorize_user", &self.authorize_user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Registers an app (and its service account user).

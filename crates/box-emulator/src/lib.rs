@@ -67,6 +67,7 @@ pub fn router(shared: Arc<server::Shared>) -> Router {
         .merge(v1::routes(&shared))
         .merge(admin::routes())
         .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             server::observe,
@@ -76,4 +77,12 @@ pub fn router(shared: Arc<server::Shared>) -> Router {
 
 async fn fallback() -> v2::errors::ApiError {
     v2::errors::ApiError::not_found()
+}
+
+async fn method_not_allowed() -> v2::errors::ApiError {
+    v2::errors::ApiError::new(
+        http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method Not Allowed",
+    )
 }

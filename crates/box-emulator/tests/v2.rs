@@ -501,6 +501,17 @@ async fn error_bodies_for_bad_input() {
     .await;
     assert_eq!(s, 404);
     assert_box_error(&body, 404, "not_found");
+    let (s, body) = json_of(
+        client()
+            .patch(format!("{api}/folders/0"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 405);
+    assert_box_error(&body, 405, "method_not_allowed");
     // Oversized JSON bodies are refused with a Box error, not a hang.
     let big = "x".repeat(2 * 1024 * 1024);
     let (s, body) = json_of(

@@ -6,7 +6,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 /// The parameters of one v1 call.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Call {
     /// `action`.
     pub action: String,
@@ -14,6 +14,31 @@ pub struct Call {
     pub params: HashMap<String, String>,
     /// List parameters (`<params><item>…</item></params>` / `params[]=…`).
     pub lists: HashMap<String, Vec<String>>,
+}
+
+/// Parameters whose values never appear in Debug output.
+const SECRET_PARAMS: &[&str] = &["auth_token", "password", "ticket", "sid"];
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: std::collections::BTreeMap<&str, &str> = self
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let shown = if SECRET_PARAMS.contains(&k.as_str()) || k.starts_with("credit_card") {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Call")
+            .field("action", &self.action)
+            .field("params", &params)
+            .field("lists", &self.lists)
+            .finish()
+    }
 }
 
 impl Call {
@@ -173,5 +198,9 @@ mod tests {
         assert!(Call::from_xml(b"<request><action>x</action>").is_err());
         assert!(Call::from_xml(b"<nope/>").is_ok());
         assert!(Call::from_xml(b"<other><a>1</a></other>").is_err());
+        let dbg = format!("{c:?}");
+        assert!(
+            dbg.contains("[redacted]") && !dbg.contains("<auth_token>t") && !dbg.contains("\"t\"")
+        );
     }
 }
