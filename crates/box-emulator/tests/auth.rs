@@ -207,6 +207,25 @@ async fn client_credentials_and_forced_expiry() {
         .unwrap();
     let who: Value = r.json().await.unwrap();
     assert_eq!(who["id"], app.service_user.to_string());
+    // The service account may act as a user with As-User; a user token may not.
+    let service = t["access_token"].as_str().unwrap().to_string();
+    let r = client()
+        .get(format!("{}/users/me", emu.api_url()))
+        .bearer_auth(&service)
+        .header("as-user", emu.default_user())
+        .send()
+        .await
+        .unwrap();
+    let who: Value = r.json().await.unwrap();
+    assert_eq!(who["id"], emu.default_user());
+    let r = client()
+        .get(format!("{}/users/me", emu.api_url()))
+        .bearer_auth(emu.developer_token(&emu.default_user()).unwrap())
+        .header("as-user", app.service_user.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }
 
 fn sign_jwt(claims: &Value) -> String {

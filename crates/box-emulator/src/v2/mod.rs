@@ -52,11 +52,34 @@ impl FromRequestParts<Arc<Shared>> for Caller {
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| ApiError::unauthorized("The access token is missing."))?
             .trim();
-        shared
+        let user = shared
             .store
             .read(|st| st.token(token, TokenKind::Access).map(|t| t.user))
-            .map(|user| Caller { user })
-            .ok_or_else(|| ApiError::unauthorized("The access token provided is invalid."))
+            .ok_or_else(|| ApiError::unauthorized("The access token provided is invalid."))?;
+        // `As-User`: a service account (an app's admin) may act as another user.
+        let Some(as_user) = parts.headers.get("as-user").and_then(|v| v.to_str().ok()) else {
+            return Ok(Caller { user });
+        };
+        let target: u64 = as_user
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::bad_request("bad_request", "As-User must be a user id"))?;
+        shared.store.read(|st| {
+            if !st.apps.values().any(|a| a.service_user == user) {
+                return Err(ApiError::new(
+                    http::StatusCode::FORBIDDEN,
+                    "access_denied_insufficient_permissions",
+                    "As-User needs a service account token",
+                ));
+            }
+            if !st.users.contains_key(&target) {
+                return Err(ApiError::bad_request(
+                    "invalid_user",
+                    "Unknown As-User user id",
+                ));
+            }
+            Ok(Caller { user: target })
+        })
     }
 }
 
