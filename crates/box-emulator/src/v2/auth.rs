@@ -105,7 +105,8 @@ pub fn access_ttl(shared: &Shared) -> chrono::Duration {
     if let Some(forced) = shared.faults.token_ttl() {
         secs = secs.min(forced);
     }
-    chrono::Duration::seconds(secs as i64)
+    // At most ten years, so expiry arithmetic cannot overflow.
+    chrono::Duration::seconds(secs.min(10 * 365 * 24 * 3600) as i64)
 }
 
 async fn issue_pair(
