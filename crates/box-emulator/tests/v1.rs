@@ -328,6 +328,25 @@ async fn ticket_flow_tree_and_transfers() {
     .await;
     assert_eq!(tag(&r, "status"), Some("s_copy_node"), "{r}");
     let r = call(kv(vec![
+        ("action", "copy".into()),
+        ("target", "file".into()),
+        ("target_id", note.clone()),
+        ("destination_id", folder.clone()),
+    ]))
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_copy_node"), "{r}");
+    let copy_id = tag(&r, "new_file_id").unwrap().to_string();
+    let r = call(kv(vec![
+        ("action", "get_file_info".into()),
+        ("file_id", copy_id),
+    ]))
+    .await;
+    assert_eq!(
+        tag(&r, "file_name"),
+        Some("note (2).txt"),
+        "note (1).txt exists already: {r}"
+    );
+    let r = call(kv(vec![
         ("action", "search".into()),
         ("query", "NOTE".into()),
         ("page", "1".into()),
@@ -335,7 +354,7 @@ async fn ticket_flow_tree_and_transfers() {
     ]))
     .await;
     assert_eq!(tag(&r, "status"), Some("search_results_ok"));
-    assert_eq!(r.matches("<file ").count(), 3, "{r}");
+    assert_eq!(r.matches("<file ").count(), 4, "{r}");
     let r = call(kv(vec![("action", "get_account_info".into())])).await;
     assert_eq!(tag(&r, "status"), Some("get_account_info_ok"));
     assert_eq!(tag(&r, "login"), Some("user@example.com"));

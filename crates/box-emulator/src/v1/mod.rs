@@ -525,18 +525,39 @@ fn public_share(shared: &Shared, user: u64, call: &Call, share: bool) -> Respons
     }
 }
 
+/// `name (n).ext`: the name a copy gets when `name` is taken.
+fn numbered(name: &str, n: u32) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem} ({n}).{ext}"),
+        _ => format!("{name} ({n})"),
+    }
+}
+
 fn copy(shared: &Shared, user: u64, call: &Call) -> Response {
     let Some(kind) = target_kind(call) else {
         return status_only("e_copy_node");
     };
+    // A name taken in the destination gets a " (n)" suffix, as new_copy does.
     let res = shared.store.write(|tx| {
-        tx.copy(
-            user,
-            call.get("target_id"),
-            kind,
-            call.get("destination_id"),
-            None,
-        )
+        let (src, _) = tx.st.resolve(user, call.get("target_id"), kind)?;
+        let name = tx.st.item(src).map(|i| i.name.clone()).unwrap_or_default();
+        let mut candidate = name.clone();
+        for n in 1..1000 {
+            match tx.copy(
+                user,
+                call.get("target_id"),
+                kind,
+                call.get("destination_id"),
+                Some(&candidate),
+            ) {
+                Err(StoreError::NameInUse(_)) => candidate = numbered(&name, n),
+                other => return other,
+            }
+        }
+        Err(StoreError::BadRequest(
+            "item_name_in_use",
+            "no free name".into(),
+        ))
     });
     match res {
         Ok(id) => xml_reply(response(
@@ -780,14 +801,10 @@ async fn replace_or_copy(
         if !copy {
             return tx.add_version(user, &file, &blob, None, None);
         }
-        let (stem, ext) = match name.rsplit_once('.') {
-            Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
-            _ => (name.clone(), String::new()),
-        };
         let mut candidate = name.clone();
         for n in 1..1000 {
             match tx.create_file(user, &parent, &candidate, &blob) {
-                Err(StoreError::NameInUse(_)) => candidate = format!("{stem} ({n}){ext}"),
+                Err(StoreError::NameInUse(_)) => candidate = numbered(&name, n),
                 other => return other,
             }
         }
