@@ -23,6 +23,15 @@ pub struct Download {
     version: Option<String>,
 }
 
+/// Where an interrupted download resumes from.
+struct Resume {
+    download: Download,
+    stream: Option<futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>>,
+    offset: u64,
+    end: Option<u64>,
+    retries_left: u32,
+}
+
 impl Client {
     /// Downloads a file's content.
     pub fn download(&self, file_id: impl AsRef<str>) -> Download {
@@ -48,8 +57,55 @@ impl Download {
         self
     }
 
-    /// Starts the download; the body streams as it is read.
+    /// Starts the download; the body streams as it is read. When the
+    /// connection drops mid-body, the rest is requested again with a byte
+    /// range (up to the client's retry count), so the stream carries on.
     pub async fn send(self) -> Result<Body> {
+        let resp = self.open(self.range).await?;
+        let len = resp.content_length();
+        let retries = self.client.inner.core.retry.max_retries;
+        let start = self.range.map_or(0, |r| r.start);
+        let end = self.range.and_then(|r| r.end);
+        let state = Resume {
+            download: self,
+            stream: Some(resp.bytes_stream().boxed()),
+            offset: start,
+            end,
+            retries_left: retries,
+        };
+        let stream = futures::stream::try_unfold(state, |mut st| async move {
+            loop {
+                let Some(stream) = st.stream.as_mut() else {
+                    return Ok(None);
+                };
+                match stream.next().await {
+                    Some(Ok(chunk)) => {
+                        st.offset += chunk.len() as u64;
+                        return Ok(Some((chunk, st)));
+                    }
+                    None => return Ok(None),
+                    Some(Err(e)) if st.retries_left == 0 => return Err(from_reqwest(e)),
+                    Some(Err(e)) => {
+                        st.retries_left -= 1;
+                        tracing::warn!(
+                            offset = st.offset, error = %from_reqwest(e),
+                            "download interrupted, resuming with a byte range"
+                        );
+                        let rest = match st.end {
+                            Some(end) if st.offset > end => return Ok(None),
+                            Some(end) => ByteRange::new(st.offset, end)?,
+                            None => ByteRange::from_offset(st.offset),
+                        };
+                        let resp = st.download.open(Some(rest)).await?;
+                        st.stream = Some(resp.bytes_stream().boxed());
+                    }
+                }
+            }
+        });
+        Ok(Body::from_stream(stream, len).checked())
+    }
+
+    async fn open(&self, range: Option<ByteRange>) -> Result<reqwest::Response> {
         let mut rb = self
             .client
             .request(
@@ -61,12 +117,12 @@ impl Download {
         if let Some(v) = &self.version {
             rb = rb.query([("version", v.as_str())]);
         }
-        if let Some(r) = &self.range {
+        if let Some(r) = &range {
             rb = rb.header(RANGE, r.to_header_value());
         }
         let resp = rb.send_raw().await?;
         let status = resp.status().as_u16();
-        if self.range.is_some_and(|r| r.start > 0) && status == 200 {
+        if range.is_some_and(|r| r.start > 0) && status == 200 {
             return Err(Error::Api {
                 status,
                 code: None,
@@ -74,9 +130,7 @@ impl Download {
                 request_id: None,
             });
         }
-        let len = resp.content_length();
-        let stream = resp.bytes_stream().map(|r| r.map_err(from_reqwest));
-        Ok(Body::from_stream(stream, len).checked())
+        Ok(resp)
     }
 
     /// Streams the content into `writer`, returning the bytes written.

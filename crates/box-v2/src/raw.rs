@@ -137,18 +137,25 @@ impl RequestBuilder {
     /// Sends and decodes the JSON response.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
         let what = self.what;
-        let resp = self.send_raw().await?;
+        let resp = self.buffered().send_raw().await?;
         decode_response(what, resp).await
     }
 
     /// Sends and decodes the JSON response; `None` on `304 Not Modified`.
     pub async fn send_if_modified<T: DeserializeOwned>(self) -> Result<Option<T>> {
         let what = self.what;
-        let resp = self.send_raw().await?;
+        let resp = self.buffered().send_raw().await?;
         if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
         decode_response(what, resp).await.map(Some)
+    }
+
+    fn buffered(mut self) -> Self {
+        if let Ok(r) = &mut self.req {
+            r.buffer_response = true;
+        }
+        self
     }
 
     /// Sends and ignores the response body.

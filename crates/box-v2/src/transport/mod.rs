@@ -8,6 +8,9 @@
 //! - `429`, `5xx` and (where asked) `202 + Retry-After` are retried per the
 //!   [`retry::RetryPolicy`]; connection failures are retried only when the body
 //!   can be sent again ([`Payload::is_replayable`]).
+//! - Responses read whole ([`Request::buffer_response`]) of idempotent
+//!   requests are read inside the loop, so a connection that drops mid-body
+//!   is retried like one that failed before the headers.
 //! - Every other non-success status becomes a [`box_core::Error`] via [`error::map_error`].
 
 pub mod error;
@@ -93,6 +96,10 @@ pub struct Request {
     pub follow_redirects: bool,
     /// Whether a `202 Accepted` with `Retry-After` means "come back later".
     pub retry_accepted: bool,
+    /// Whether the caller reads the whole body anyway (JSON responses): the
+    /// body of a successful response is then read before returning, and a
+    /// failure while reading it is retried when the request is idempotent.
+    pub buffer_response: bool,
 }
 
 impl Request {
@@ -106,6 +113,7 @@ impl Request {
             authenticated: true,
             follow_redirects: false,
             retry_accepted: false,
+            buffer_response: false,
         }
     }
 }
@@ -258,7 +266,36 @@ impl Core {
             }
 
             if resp.status().is_success() || status == 304 || (300..400).contains(&status) {
-                return Ok(resp);
+                if !(req.buffer_response && is_idempotent(&method) && replayable) {
+                    return Ok(resp);
+                }
+                let mut head = http::Response::builder().status(resp.status());
+                if let Some(h) = head.headers_mut() {
+                    *h = resp.headers().clone();
+                }
+                match resp.bytes().await {
+                    Ok(bytes) => {
+                        return head
+                            .body(bytes)
+                            .map(reqwest::Response::from)
+                            .map_err(|e| Error::decode("response", "head", e.to_string()));
+                    }
+                    Err(e) => {
+                        let err = error::from_reqwest(e);
+                        let delay = self.retry.backoff(retries + 1);
+                        if self.may_retry(retries, started, delay) {
+                            retries += 1;
+                            tracing::warn!(
+                                method = %method, path = url.path(), retry = retries,
+                                delay_ms = delay.as_millis() as u64, error = %err,
+                                "response body interrupted, retrying"
+                            );
+                            self.sleeper.sleep(delay).await;
+                            continue;
+                        }
+                        return Err(err);
+                    }
+                }
             }
             let headers = resp.headers().clone();
             let body = read_limited(resp, MAX_ERROR_BODY).await;
@@ -267,6 +304,14 @@ impl Core {
             return Err(err);
         }
     }
+}
+
+/// Whether sending `method` twice has the same effect as sending it once.
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
 }
 
 /// Reads at most `limit` bytes of a response body, ignoring read errors.
