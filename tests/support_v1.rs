@@ -2,22 +2,32 @@
 //! as a chosen emulator user, and whole-file uploads, downloads and account
 //! trees through the v1 client.
 
-use box_core::{Body, Result};
+use box_core::Result;
 use box_emulator::EmulatorHandle;
 use box_v1::actions::{GetAccountTree, TreeParams};
 use box_v1::transfer::{Upload, UploadFile, UploadResult};
 use box_v1::tree::AccountTree;
-use box_v1::{Client, RequestForm};
+use box_v1::{Client, RequestForm, RetryPolicy};
 
 use crate::MAX_BODY;
 
-/// A v1 client pointed at the emulator, not signed in.
+/// A v1 retry policy with short waits so fault tests run fast.
+pub fn fast_v1_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_retries(10)
+        .initial_backoff(std::time::Duration::from_millis(5))
+        .max_backoff(std::time::Duration::from_millis(50))
+}
+
+/// A v1 client pointed at the emulator, not signed in, with
+/// [`fast_v1_retries`].
 pub fn v1_client(emulator: &EmulatorHandle, form: RequestForm) -> Client {
     Client::builder("boxkit-test-api-key")
         .api_base(emulator.base_url())
         .upload_base(emulator.base_url())
         .web_base(emulator.base_url())
         .request_form(form)
+        .retry_policy(fast_v1_retries())
         .build()
         .expect("v1 client builds")
 }
@@ -55,7 +65,7 @@ pub async fn v1_upload(client: &Client, folder_id: u64, name: &str, data: Vec<u8
     let outcome = client
         .upload_files(Upload::new(
             folder_id,
-            vec![UploadFile::new(name, Body::from_bytes(data))],
+            vec![UploadFile::from_bytes(name, data)],
         ))
         .await?;
     let mut files = outcome.files.into_iter();

@@ -13,6 +13,7 @@ use url::Url;
 use crate::actions::Action;
 use crate::envelope::{Credentials, Params};
 use crate::response::Response;
+use crate::retry::{self, RetryPolicy};
 use crate::status;
 use crate::tree::DEFAULT_MAX_DECOMPRESSED;
 
@@ -47,6 +48,7 @@ pub struct ClientBuilder {
     max_decompressed: u64,
     max_response: u64,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -77,6 +79,7 @@ impl ClientBuilder {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             max_response: DEFAULT_MAX_RESPONSE,
             http: None,
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -133,6 +136,13 @@ impl ClientBuilder {
         self
     }
 
+    /// When to replay failed requests; default [`RetryPolicy::default`] (see
+    /// [`crate::retry`] for which requests are replayed).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Builds the client; fails on an unparsable base URL.
     pub fn build(self) -> Result<Client> {
         let parse = |what: &str, s: &str| {
@@ -150,6 +160,7 @@ impl ClientBuilder {
                 max_decompressed: self.max_decompressed,
                 max_response: self.max_response,
                 http: self.http.unwrap_or_default(),
+                retry: self.retry,
             }),
         })
     }
@@ -165,6 +176,7 @@ struct Inner {
     form: RequestForm,
     max_decompressed: u64,
     max_response: u64,
+    retry: RetryPolicy,
 }
 
 /// A v1 API client. Cheap to clone (an `Arc` inside).
@@ -249,6 +261,10 @@ impl Client {
         &self.inner.web_base
     }
 
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
     pub(crate) fn max_response(&self) -> u64 {
         self.inner.max_response
     }
@@ -295,28 +311,37 @@ impl Client {
             auth_token: token.as_ref(),
         };
         tracing::debug!(action = params.action(), form = ?self.inner.form, "v1 call");
+        retry::run(
+            &self.inner.retry,
+            retry::replay_for(params.action()),
+            params.action(),
+            || self.call_once(params, &creds, payload),
+        )
+        .await
+    }
+
+    async fn call_once(
+        &self,
+        params: &Params,
+        creds: &Credentials<'_>,
+        payload: Option<&'static str>,
+    ) -> Result<Response> {
         let request = match self.inner.form {
             RequestForm::Xml => self
                 .inner
                 .http
                 .post(Self::url(&self.inner.api_base, &["api", "1.0", "xml"]))
                 .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-                .body(params.to_xml(&creds)),
+                .body(params.to_xml(creds)),
             RequestForm::Rest => self
                 .inner
                 .http
                 .get(Self::url(&self.inner.api_base, &["api", "1.0", "rest"]))
-                .query(&params.to_query(&creds)),
+                .query(&params.to_query(creds)),
         };
         let resp = request.send().await.map_err(|e| transport_error(e, true))?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(Error::Api {
-                status: status.as_u16(),
-                code: None,
-                message: format!("HTTP {status} from v1 {}", params.action()),
-                request_id: None,
-            });
+        if !resp.status().is_success() {
+            return Err(retry::http_status_error(&resp, params.action()));
         }
         let body = read_limited(resp, self.inner.max_response).await?;
         Ok(Response::parse(body, payload)?.with_max_decompressed(self.inner.max_decompressed))

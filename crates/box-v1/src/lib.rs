@@ -12,6 +12,7 @@
 //! - [`status`]: every status string and its [`box_core::Error`] kind;
 //! - [`actions`]: one typed request and response per action;
 //! - [`tree`]: the streaming account-tree decoder (base64 → ZIP → XML);
+//! - [`retry`]: which failed requests are replayed, and how patiently;
 //! - [`transfer`]: uploads and downloads;
 //! - [`auth`]: the ticket flow and callback parsing;
 //! - [`storage`]: `impl Storage for Client`.
@@ -49,6 +50,7 @@ pub mod auth;
 pub mod client;
 pub mod envelope;
 pub mod response;
+pub mod retry;
 pub mod status;
 pub mod storage;
 pub mod transfer;
@@ -59,3 +61,4 @@ pub use auth::{parse_callback, Callback};
 pub use client::{Client, ClientBuilder, RequestForm};
 pub use envelope::Params;
 pub use response::Response;
+pub use retry::RetryPolicy;

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::actions::{flag, num_attr, opt_num_attr};
 use crate::client::{read_limited, transport_error, Client};
 use crate::response::Response;
+use crate::retry::{self, Replay};
 use crate::status;
 
 /// One file to upload.
@@ -32,15 +33,35 @@ pub struct UploadFile {
     pub name: String,
     /// The content (streamed).
     pub body: Body,
+    /// The content again, when it is in memory: makes the upload replayable
+    /// (see [`crate::retry`]).
+    replay: Option<Bytes>,
 }
 
 impl UploadFile {
-    /// A file with a name and a body.
+    /// A file with a name and a streamed body (sent once: not replayed).
     pub fn new(name: impl Into<String>, body: Body) -> Self {
         Self {
             name: name.into(),
             body,
+            replay: None,
         }
+    }
+
+    /// A file whose content is in memory; such uploads are replayed after
+    /// transient failures.
+    pub fn from_bytes(name: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        Self {
+            name: name.into(),
+            body: Body::from_bytes(bytes.clone()),
+            replay: Some(bytes),
+        }
+    }
+
+    /// The name and in-memory content, when the upload can be replayed.
+    fn replayable(&self) -> Option<(String, Bytes)> {
+        self.replay.as_ref().map(|b| (self.name.clone(), b.clone()))
     }
 }
 
@@ -178,6 +199,14 @@ fn part(file: UploadFile) -> reqwest::multipart::Part {
         .expect("a valid MIME type")
 }
 
+fn one_file(files: Vec<UploadFile>) -> reqwest::multipart::Form {
+    files
+        .into_iter()
+        .fold(reqwest::multipart::Form::new(), |form, f| {
+            form.part("new_file1", part(f))
+        })
+}
+
 /// The plain-text bodies v1 sends (with HTTP 200) instead of a file.
 const DOWNLOAD_ERRORS: &[(&str, &str)] = &[
     ("wrong auth token", "wrong_auth_token"),
@@ -207,7 +236,32 @@ pub fn download_error(body: &[u8]) -> Option<Error> {
 }
 
 impl Client {
+    /// Sends the multipart request built by `form`, replaying it (with a
+    /// fresh form) as [`crate::retry`] allows when `files` are all in memory.
     async fn post_multipart(
+        &self,
+        segments: &[&str],
+        files: Vec<UploadFile>,
+        replay: Replay,
+        form: impl Fn(Vec<UploadFile>) -> reqwest::multipart::Form,
+    ) -> Result<Response> {
+        let copies: Option<Vec<(String, Bytes)>> =
+            files.iter().map(UploadFile::replayable).collect();
+        let Some(copies) = copies else {
+            return self.post_multipart_once(segments, form(files)).await;
+        };
+        drop(files);
+        retry::run(self.retry_policy(), replay, segments[0], || {
+            let files = copies
+                .iter()
+                .map(|(name, bytes)| UploadFile::from_bytes(name.clone(), bytes.clone()))
+                .collect();
+            self.post_multipart_once(segments, form(files))
+        })
+        .await
+    }
+
+    async fn post_multipart_once(
         &self,
         segments: &[&str],
         form: reqwest::multipart::Form,
@@ -229,14 +283,8 @@ impl Client {
             .send()
             .await
             .map_err(|e| transport_error(e, true))?;
-        let st = resp.status();
-        if !st.is_success() {
-            return Err(Error::Api {
-                status: st.as_u16(),
-                code: None,
-                message: format!("HTTP {st} from v1 {}", segments[0]),
-                request_id: None,
-            });
+        if !resp.status().is_success() {
+            return Err(retry::http_status_error(&resp, segments[0]));
         }
         let body = read_limited(resp, self.max_response()).await?;
         Response::parse(body, None)
@@ -244,39 +292,87 @@ impl Client {
 
     /// Uploads several files into a folder in one request; per-file failures
     /// are reported in the outcome, not as an error.
+    ///
+    /// Files made with [`UploadFile::from_bytes`] are replayed after
+    /// transient failures: a v1 upload of a name that exists stores a new
+    /// version of that file, so a replay never makes a second file.
     pub async fn upload_files(&self, upload: Upload) -> Result<UploadOutcome> {
-        let mut form = reqwest::multipart::Form::new();
-        for (i, f) in upload.files.into_iter().enumerate() {
-            form = form.part(format!("new_file{}", i + 1), part(f));
-        }
-        if upload.share {
-            form = form.text("share", "1");
-        }
-        if let Some(m) = upload.message {
-            form = form.text("message", m);
-        }
-        for e in upload.emails {
-            form = form.text("emails[]", e);
-        }
-        let folder = upload.folder_id.to_string();
-        let r = self.post_multipart(&["upload", &folder], form).await?;
+        let Upload {
+            folder_id,
+            files,
+            share,
+            message,
+            emails,
+        } = upload;
+        let build = |files: Vec<UploadFile>| {
+            let mut form = reqwest::multipart::Form::new();
+            for (i, f) in files.into_iter().enumerate() {
+                form = form.part(format!("new_file{}", i + 1), part(f));
+            }
+            if share {
+                form = form.text("share", "1");
+            }
+            if let Some(m) = &message {
+                form = form.text("message", m.clone());
+            }
+            for e in &emails {
+                form = form.text("emails[]", e.clone());
+            }
+            form
+        };
+        let folder = folder_id.to_string();
+        let r = self
+            .post_multipart(&["upload", &folder], files, Replay::Idempotent, build)
+            .await?;
         UploadOutcome::from_response(&r)
     }
 
     /// Replaces a file's content (`overwrite`).
     pub async fn overwrite(&self, file_id: u64, file: UploadFile) -> Result<UploadOutcome> {
-        let form = reqwest::multipart::Form::new().part("new_file1", part(file));
         let id = file_id.to_string();
-        let r = self.post_multipart(&["overwrite", &id], form).await?;
+        let r = self
+            .post_multipart(
+                &["overwrite", &id],
+                vec![file],
+                Replay::Idempotent,
+                one_file,
+            )
+            .await?;
         UploadOutcome::from_response(&r)
     }
 
     /// Uploads a new copy next to an existing file (`new_copy`).
     pub async fn new_copy(&self, file_id: u64, file: UploadFile) -> Result<UploadOutcome> {
-        let form = reqwest::multipart::Form::new().part("new_file1", part(file));
         let id = file_id.to_string();
-        let r = self.post_multipart(&["new_copy", &id], form).await?;
+        let r = self
+            .post_multipart(
+                &["new_copy", &id],
+                vec![file],
+                Replay::NotProcessedOnly,
+                one_file,
+            )
+            .await?;
         UploadOutcome::from_response(&r)
+    }
+
+    async fn download_head(&self, url: url::Url, file_id: u64) -> Result<reqwest::Response> {
+        let resp = self
+            .http()
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport_error(e, true))?;
+        let st = resp.status();
+        if st.is_success() {
+            return Ok(resp);
+        }
+        let ctx = ServerContext::new().with_status(st.as_u16());
+        Err(match st.as_u16() {
+            404 => Error::not_found(format!("file {file_id}")).with_context(ctx),
+            401 => Error::unauthenticated("download rejected").with_context(ctx),
+            403 => Error::permission_denied("download rejected").with_context(ctx),
+            _ => retry::http_status_error(&resp, "download"),
+        })
     }
 
     /// Downloads a file (or one of its versions) as a stream.
@@ -296,27 +392,12 @@ impl Client {
         }
         let url = Client::url(self.api_base(), &segs);
         tracing::debug!(file_id, "v1 download");
-        let resp = self
-            .http()
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| transport_error(e, true))?;
-        let st = resp.status();
-        if !st.is_success() {
-            let ctx = ServerContext::new().with_status(st.as_u16());
-            return Err(match st.as_u16() {
-                404 => Error::not_found(format!("file {file_id}")).with_context(ctx),
-                401 => Error::unauthenticated("download rejected").with_context(ctx),
-                403 => Error::permission_denied("download rejected").with_context(ctx),
-                s => Error::Api {
-                    status: s,
-                    code: None,
-                    message: format!("HTTP {st} from v1 download"),
-                    request_id: None,
-                },
-            });
-        }
+        // Replayed until the response headers arrive; a connection lost
+        // while the body streams is the reader's error.
+        let resp = retry::run(self.retry_policy(), Replay::Idempotent, "download", || {
+            self.download_head(url.clone(), file_id)
+        })
+        .await?;
         let len = resp.content_length();
         let plain = resp
             .headers()

@@ -1,0 +1,239 @@
+//! Retries: the one place the v1 client replays a request.
+//!
+//! v1 has no retry protocol of its own, so the rules are conservative:
+//!
+//! - `429` (as [`Error::RateLimited`]) and `503` mean the server did not act
+//!   on the request: any request whose body can be rebuilt is replayed;
+//! - a connection that failed before the request was sent
+//!   (`maybe_sent == false`) is replayed likewise;
+//! - other `5xx`, `408` and transport errors after the request may have
+//!   reached the server are replayed only for idempotent
+//!   requests: the read actions, the actions whose repetition leaves the
+//!   same state (`move`, `rename`, `set_description`, …, see
+//!   [`is_idempotent`]), downloads, and uploads of in-memory bodies (a v1
+//!   upload of a name that exists stores a new version of that file, so a
+//!   replay never makes a second file).
+//!
+//! Waits grow exponentially from [`RetryPolicy::initial_backoff`] up to
+//! [`RetryPolicy::max_backoff`]; a server's `Retry-After` is honoured but
+//! capped at `max_backoff`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use box_core::{Error, Result, ServerContext};
+
+/// How often and how patiently the client replays failed requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 retries, waits from 250 ms up to 8 s.
+    fn default() -> Self {
+        Self {
+            max_retries: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never replay.
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// Most replays of one request; default 4.
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// First wait; default 250 ms.
+    pub fn initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// Longest wait (also caps `Retry-After`); default 8 s.
+    pub fn max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+
+    fn wait(&self, attempt: u32, err: &Error) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_backoff);
+        match err {
+            Error::RateLimited {
+                retry_after: Some(d),
+                ..
+            } => (*d).min(self.max_backoff),
+            _ => exp,
+        }
+    }
+}
+
+/// Whether a request may be replayed after it possibly reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Repeating it leaves the same state.
+    Idempotent,
+    /// Only replay when the server surely did not act on it.
+    NotProcessedOnly,
+}
+
+/// Actions whose repetition leaves the same state.
+const IDEMPOTENT_ACTIONS: &[&str] = &[
+    "get_account_tree",
+    "get_account_info",
+    "get_file_info",
+    "get_versions",
+    "search",
+    "export_tags",
+    "get_friends",
+    "get_updates",
+    "get_comments",
+    "get_ticket",
+    "move",
+    "rename",
+    "set_description",
+    "public_share",
+    "public_unshare",
+    "add_to_tag",
+];
+
+/// Whether the action named `action` may be replayed after it possibly
+/// reached the server.
+pub fn is_idempotent(action: &str) -> bool {
+    IDEMPOTENT_ACTIONS.contains(&action)
+}
+
+pub(crate) fn replay_for(action: &str) -> Replay {
+    if is_idempotent(action) {
+        Replay::Idempotent
+    } else {
+        Replay::NotProcessedOnly
+    }
+}
+
+fn retryable(err: &Error, replay: Replay) -> bool {
+    match err {
+        Error::RateLimited { .. } => true,
+        Error::Api { status: 503, .. } => true,
+        Error::Transport {
+            maybe_sent: false, ..
+        } => true,
+        Error::Transport { .. } => replay == Replay::Idempotent,
+        Error::Api { status, .. } => {
+            replay == Replay::Idempotent && (*status >= 500 || *status == 408)
+        }
+        _ => false,
+    }
+}
+
+/// The error for a non-success HTTP status (429 becomes
+/// [`Error::RateLimited`] with its `Retry-After`).
+pub(crate) fn http_status_error(resp: &reqwest::Response, what: &str) -> Error {
+    let st = resp.status();
+    if st.as_u16() == 429 {
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        return Error::RateLimited {
+            retry_after,
+            context: ServerContext::new().with_status(429),
+        };
+    }
+    Error::Api {
+        status: st.as_u16(),
+        code: None,
+        message: format!("HTTP {st} from v1 {what}"),
+        request_id: None,
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the policy gives up.
+pub(crate) async fn run<T, F, Fut>(
+    policy: &RetryPolicy,
+    replay: Replay,
+    what: &str,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut n = 0;
+    loop {
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) if n < policy.max_retries && retryable(&e, replay) => {
+                let wait = policy.wait(n, &e);
+                tracing::debug!(what, attempt = n + 1, ?wait, error = %e, "v1 retry");
+                tokio::time::sleep(wait).await;
+                n += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_safe_failures_are_replayed() {
+        let reset = Error::transport("reset", true, None);
+        let unsent = Error::transport("refused", false, None);
+        let e500 = Error::Api {
+            status: 500,
+            code: None,
+            message: String::new(),
+            request_id: None,
+        };
+        let limited = Error::RateLimited {
+            retry_after: None,
+            context: ServerContext::new(),
+        };
+        assert!(retryable(&reset, Replay::Idempotent));
+        assert!(!retryable(&reset, Replay::NotProcessedOnly));
+        assert!(retryable(&unsent, Replay::NotProcessedOnly));
+        assert!(retryable(&e500, Replay::Idempotent));
+        assert!(!retryable(&e500, Replay::NotProcessedOnly));
+        assert!(retryable(&limited, Replay::NotProcessedOnly));
+        assert!(!retryable(&Error::not_found("x"), Replay::Idempotent));
+        assert_eq!(replay_for("move"), Replay::Idempotent);
+        assert_eq!(replay_for("create_folder"), Replay::NotProcessedOnly);
+    }
+
+    #[test]
+    fn waits_grow_and_retry_after_is_capped() {
+        let p = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(10))
+            .max_backoff(Duration::from_millis(50));
+        let e = Error::transport("x", true, None);
+        assert_eq!(p.wait(0, &e), Duration::from_millis(10));
+        assert_eq!(p.wait(1, &e), Duration::from_millis(20));
+        assert_eq!(p.wait(5, &e), Duration::from_millis(50));
+        let limited = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(30)),
+            context: ServerContext::new(),
+        };
+        assert_eq!(p.wait(0, &limited), Duration::from_millis(50));
+    }
+}
