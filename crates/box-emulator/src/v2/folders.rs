@@ -148,7 +148,7 @@ pub async fn items(
     params: Params,
 ) -> ApiResult<Json<Value>> {
     let limit = params.num("limit", 100)?.clamp(1, 1000);
-    let usemarker = params.get("usemarker") == Some("true") || params.get("marker").is_some();
+    let usemarker = params.flag("usemarker") || params.get("marker").is_some();
     let start = match (usemarker, params.get("marker")) {
         (true, Some(m)) if !m.is_empty() => decode_marker(m)?,
         (true, _) => 0,

@@ -190,7 +190,7 @@ pub async fn delete(
     params: &Params,
     headers: &HeaderMap,
 ) -> ApiResult<StatusCode> {
-    let recursive = params.get("recursive") == Some("true");
+    let recursive = params.flag("recursive");
     let m = if_match(headers);
     write(shared, move |tx| {
         tx.trash(user, &id, kind, recursive, m.as_deref())

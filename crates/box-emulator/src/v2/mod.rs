@@ -137,6 +137,13 @@ impl Params {
         self.get("fields")
     }
 
+    /// A boolean flag: `true` in any case (Box's official Python SDK sends
+    /// `True`) or `1`; anything else, or absent, is false.
+    pub fn flag(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+    }
+
     /// A numeric parameter with a default; a non-number is a 400.
     pub fn num(&self, key: &str, default: u64) -> ApiResult<u64> {
         match self.get(key) {
