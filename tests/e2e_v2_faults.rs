@@ -3,6 +3,11 @@
 //! connection resets mid-response and forced token expiry. Seeded and run
 //! sequentially, so the same faults hit the same requests on every run. It
 //! must end with every file byte-identical and nothing duplicated.
+//!
+//! Connection resets hit GET and PUT only: the emulator resets after doing
+//! the work, and a POST whose response is lost cannot be replayed safely
+//! (a replayed upload answers 409 `item_name_in_use` for the file the first
+//! attempt created).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -38,7 +43,11 @@ fn faults() -> FaultConfig {
             rule(status(500, None), 0.03, None),
             rule(status(502, None), 0.03, None),
             rule(status(503, Some(1)), 0.03, None),
+            // Resets come after the emulator has done the work. Only
+            // idempotent methods get them: a POST whose response is lost is
+            // not replayed by the client (it may have taken effect).
             rule(Fault::Reset, 0.06, Some("GET")),
+            rule(Fault::Reset, 0.06, Some("PUT")),
         ],
         expire_tokens_after: Some(1),
     }

@@ -479,7 +479,11 @@ pub async fn observe(State(shared): State<Arc<Shared>>, req: Request, next: Next
     resp
 }
 
-/// A body that sends half of the first chunk, then fails (resetting the connection).
+/// A body that sends half of the first chunk, then fails (resetting the
+/// connection). The failure waits a moment so the status line, headers and
+/// half chunk reach the client first: without the pause hyper aborts before
+/// flushing anything and the client sees a connection closed before any
+/// response, not a response cut short.
 fn async_stream_reset(
     first: impl std::future::Future<Output = Option<Result<bytes::Bytes, axum::Error>>> + Send + 'static,
 ) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send {
@@ -488,13 +492,13 @@ fn async_stream_reset(
             Some(Ok(b)) => b.slice(..b.len() / 2),
             _ => bytes::Bytes::new(),
         };
-        futures::stream::iter(vec![
-            Ok(half),
+        futures::stream::iter([Ok(half)]).chain(futures::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
             Err(std::io::Error::new(
                 std::io::ErrorKind::ConnectionReset,
                 "injected connection reset",
-            )),
-        ])
+            ))
+        }))
     })
 }
 
