@@ -72,6 +72,9 @@ fn folder_item(f: TreeFolder, parent: Option<u64>, names: &TagNames, web: &str) 
     );
     out.parent = parent.map(|p| FolderId::new(p.to_string()));
     out.tags = tag_names(&f.tags, names);
+    if let Some((_, d)) = f.extra.iter().find(|(k, _)| k == "description") {
+        out.description = d.clone();
+    }
     if f.shared {
         if let Some((_, public)) = f.extra.iter().find(|(k, _)| k == "public_name") {
             out.shared_link = Some(SharedLink::new(
@@ -577,7 +580,7 @@ impl Storage for Client {
         .await?;
         let mut out = self.item_of(item).await?;
         if let Item::Folder(f) = &mut out {
-            // The account tree does not carry folder descriptions.
+            // Not every server puts folder descriptions in the account tree.
             f.description = description.to_owned();
         }
         Ok(out)

@@ -231,8 +231,15 @@ fn folder_xml(
     } else {
         &folder.name
     };
+    // Folder descriptions ride along as a `description` attribute (absent
+    // when empty), like `public_name`: unknown attributes are kept by clients.
+    let description = if folder.description.is_empty() {
+        String::new()
+    } else {
+        format!(" description=\"{}\"", esc(&folder.description))
+    };
     out.push_str(&format!(
-        "<folder id=\"{id}\" name=\"{}\" shared=\"{}\"{}>",
+        "<folder id=\"{id}\" name=\"{}\" shared=\"{}\"{}{description}>",
         esc(name),
         u8::from(folder.shared_link.is_some()),
         public_attr(folder)
