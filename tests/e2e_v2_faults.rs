@@ -159,6 +159,21 @@ async fn mixed_workload_survives_injected_faults() {
     let refreshes = counters["token_refreshes"].as_u64().unwrap_or(0);
     assert!(injected > 0, "faults were injected: {counters}");
     assert!(refreshes > 0, "tokens were refreshed: {counters}");
+    let routes = &counters["requests_by_route"];
+    let sessions = routes["POST /api/2.0/files/upload_sessions"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        sessions >= 4,
+        "the large files went through upload sessions: {counters}"
+    );
+    assert!(
+        routes["PUT /api/2.0/files/upload_sessions/{id}"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 16,
+        "several parts per session: {counters}"
+    );
 
     let src_items = list(&client, &src).await.expect("listing src");
     let dst_items = list(&client, &dst).await.expect("listing dst");
