@@ -544,8 +544,20 @@ fn copy(shared: &Shared, user: u64, call: &Call) -> Response {
     let Some(kind) = target_kind(call) else {
         return status_only("e_copy_node");
     };
-    // A name taken in the destination gets a " (n)" suffix, as new_copy does.
+    // An explicit `new_name` is used as is (taken: e_filename_in_use);
+    // without one, a name taken in the destination gets a " (n)" suffix, as
+    // new_copy does.
+    let new_name = call.get("new_name");
     let res = shared.store.write(|tx| {
+        if !new_name.is_empty() {
+            return tx.copy(
+                user,
+                call.get("target_id"),
+                kind,
+                call.get("destination_id"),
+                Some(new_name),
+            );
+        }
         let (src, _) = tx.st.resolve(user, call.get("target_id"), kind)?;
         let name = tx.st.item(src).map(|i| i.name.clone()).unwrap_or_default();
         let mut candidate = name.clone();
