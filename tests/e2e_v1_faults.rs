@@ -193,3 +193,62 @@ async fn mixed_v1_workload_survives_injected_faults() {
     assert_eq!(seen.len(), 40, "all 40 files present, none duplicated");
     emulator.stop().await;
 }
+
+fn xml_calls(emulator: &box_emulator::EmulatorHandle) -> u64 {
+    emulator.counters()["requests_by_route"]["POST /api/1.0/xml"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Under a server answering every call with 500, an action that is not
+/// idempotent (`create_folder`) is sent once and the 500 reported; an
+/// idempotent one (`get_account_info`) is replayed up to the policy's limit
+/// (10 retries in the tests), then reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_replays_only_idempotent_actions_after_a_500() {
+    let emulator = start(Emulator::builder()).await;
+    let client = v1_signed_in(&emulator, RequestForm::Xml, None).await;
+    emulator.set_faults(FaultConfig {
+        seed: 1,
+        rules: vec![FaultRule {
+            every: Some(1),
+            rate: None,
+            ..rule(status(500), 0.0, Some("/api/1.0/xml"))
+        }],
+        expire_tokens_after: None,
+    });
+
+    let before = xml_calls(&emulator);
+    let created = client
+        .send(&CreateFolder {
+            parent_id: 0,
+            name: "once".into(),
+            share: false,
+        })
+        .await;
+    assert!(
+        matches!(created, Err(box_core::Error::Api { status: 500, .. })),
+        "{created:?}"
+    );
+    assert_eq!(xml_calls(&emulator) - before, 1, "create_folder sent once");
+
+    let before = xml_calls(&emulator);
+    let info = client.send(&box_v1::actions::GetAccountInfo).await;
+    assert!(
+        matches!(info, Err(box_core::Error::Api { status: 500, .. })),
+        "{info:?}"
+    );
+    assert_eq!(
+        xml_calls(&emulator) - before,
+        11,
+        "get_account_info sent once and replayed 10 times"
+    );
+
+    emulator.set_faults(FaultConfig::default());
+    let tree = v1_tree(&client, 0).await.expect("tree");
+    assert!(
+        tree.root.folders.is_empty(),
+        "the refused create_folder left nothing"
+    );
+    emulator.stop().await;
+}
