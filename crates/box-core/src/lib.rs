@@ -36,6 +36,7 @@ pub mod error;
 pub mod ids;
 pub mod memory;
 pub mod model;
+pub mod retry;
 pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -49,6 +50,7 @@ pub use ids::{
 };
 pub use memory::MemoryStorage;
 pub use model::*;
+pub use retry::{parse_retry_after, RetryPolicy};
 pub use storage::{
     validate_name, walk_by_listing, Capabilities, DeleteMode, Operation, Storage, StorageExt,
     WalkEntry,

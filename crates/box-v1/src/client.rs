@@ -79,7 +79,7 @@ impl ClientBuilder {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             max_response: DEFAULT_MAX_RESPONSE,
             http: None,
-            retry: RetryPolicy::default(),
+            retry: retry::default_policy(),
         }
     }
 
@@ -136,7 +136,7 @@ impl ClientBuilder {
         self
     }
 
-    /// When to replay failed requests; default [`RetryPolicy::default`] (see
+    /// When to replay failed requests; default [`crate::retry::default_policy`] (see
     /// [`crate::retry`] for which requests are replayed).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;

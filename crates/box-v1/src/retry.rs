@@ -14,74 +14,37 @@
 //!   upload of a name that exists stores a new version of that file, so a
 //!   replay never makes a second file).
 //!
-//! Waits grow exponentially from [`RetryPolicy::initial_backoff`] up to
-//! [`RetryPolicy::max_backoff`]; a server's `Retry-After` is honoured but
-//! capped at `max_backoff`.
+//! How long to wait and how often to try is the shared
+//! [`box_core::RetryPolicy`] (exponential backoff with jitter, a server's
+//! `Retry-After` honoured but capped, bounded in count and total time).
 
 use std::future::Future;
 use std::time::Duration;
 
 use box_core::{Error, Result, ServerContext};
 
-/// How often and how patiently the client replays failed requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
+/// How often and how patiently the client replays failed requests: the
+/// shared [`box_core::RetryPolicy`]. The v1 client's default is
+/// [`default_policy`].
+pub use box_core::RetryPolicy;
+
+/// The v1 client's default policy: 4 retries, waits from 250 ms up to 8 s
+/// (v1 answers quickly or not at all), no retry starting after 60 s.
+pub fn default_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_retries(4)
+        .initial_backoff(Duration::from_millis(250))
+        .max_backoff(Duration::from_secs(8))
+        .retry_timeout(Duration::from_secs(60))
 }
 
-impl Default for RetryPolicy {
-    /// 4 retries, waits from 250 ms up to 8 s.
-    fn default() -> Self {
-        Self {
-            max_retries: 4,
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(8),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Never replay.
-    pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            ..Self::default()
-        }
-    }
-
-    /// Most replays of one request; default 4.
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
-        self
-    }
-
-    /// First wait; default 250 ms.
-    pub fn initial_backoff(mut self, d: Duration) -> Self {
-        self.initial_backoff = d;
-        self
-    }
-
-    /// Longest wait (also caps `Retry-After`); default 8 s.
-    pub fn max_backoff(mut self, d: Duration) -> Self {
-        self.max_backoff = d;
-        self
-    }
-
-    fn wait(&self, attempt: u32, err: &Error) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.max_backoff);
-        match err {
-            Error::RateLimited {
-                retry_after: Some(d),
-                ..
-            } => (*d).min(self.max_backoff),
-            _ => exp,
-        }
-    }
+/// The wait before retry number `retry` (1-based) after `err`.
+fn wait(policy: &RetryPolicy, retry: u32, err: &Error) -> Duration {
+    let retry_after = match err {
+        Error::RateLimited { retry_after, .. } => *retry_after,
+        _ => None,
+    };
+    policy.delay(retry, retry_after)
 }
 
 /// Whether a request may be replayed after it possibly reached the server.
@@ -151,8 +114,7 @@ pub(crate) fn http_status_error(resp: &reqwest::Response, what: &str) -> Error {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(box_core::parse_retry_after);
         return Error::RateLimited {
             retry_after,
             context: ServerContext::new().with_status(429),
@@ -177,14 +139,18 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    let started = tokio::time::Instant::now();
     let mut n = 0;
     loop {
         match attempt().await {
             Ok(v) => return Ok(v),
-            Err(e) if n < policy.max_retries && retryable(&e, replay) => {
-                let wait = policy.wait(n, &e);
-                tracing::debug!(what, attempt = n + 1, ?wait, error = %e, "v1 retry");
-                tokio::time::sleep(wait).await;
+            Err(e) if retryable(&e, replay) => {
+                let delay = wait(policy, n + 1, &e);
+                if !policy.allows(n, started.elapsed(), delay) {
+                    return Err(e);
+                }
+                tracing::debug!(what, attempt = n + 1, ?delay, error = %e, "v1 retry");
+                tokio::time::sleep(delay).await;
                 n += 1;
             }
             Err(e) => return Err(e),
@@ -223,17 +189,24 @@ mod tests {
 
     #[test]
     fn waits_grow_and_retry_after_is_capped() {
-        let p = RetryPolicy::default()
+        let p = default_policy()
             .initial_backoff(Duration::from_millis(10))
             .max_backoff(Duration::from_millis(50));
         let e = Error::transport("x", true, None);
-        assert_eq!(p.wait(0, &e), Duration::from_millis(10));
-        assert_eq!(p.wait(1, &e), Duration::from_millis(20));
-        assert_eq!(p.wait(5, &e), Duration::from_millis(50));
+        let first = wait(&p, 1, &e);
+        assert!(first >= Duration::from_millis(5) && first <= Duration::from_millis(10));
+        let second = wait(&p, 2, &e);
+        assert!(second >= Duration::from_millis(10) && second <= Duration::from_millis(20));
+        assert!(wait(&p, 6, &e) <= Duration::from_millis(50));
         let limited = Error::RateLimited {
             retry_after: Some(Duration::from_secs(30)),
             context: ServerContext::new(),
         };
-        assert_eq!(p.wait(0, &limited), Duration::from_millis(50));
+        assert_eq!(wait(&p, 1, &limited), Duration::from_millis(50));
+        let soon = Error::RateLimited {
+            retry_after: Some(Duration::from_millis(20)),
+            context: ServerContext::new(),
+        };
+        assert_eq!(wait(&p, 1, &soon), Duration::from_millis(20));
     }
 }

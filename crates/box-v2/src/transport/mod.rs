@@ -130,7 +130,7 @@ pub(crate) struct Core {
 
 impl Core {
     fn may_retry(&self, retries: u32, started: tokio::time::Instant, delay: Duration) -> bool {
-        retries < self.retry.max_retries && started.elapsed() + delay <= self.retry.retry_timeout
+        self.retry.allows(retries, started.elapsed(), delay)
     }
 
     /// Executes `req`, returning the successful response (2xx, or 3xx when
@@ -244,7 +244,9 @@ impl Core {
                 && resp.headers().contains_key(http::header::RETRY_AFTER);
             if is_retryable_status(status) || accepted_later {
                 retries += 1;
-                let delay = self.retry.delay(retries, resp.headers());
+                let delay = self
+                    .retry
+                    .delay(retries, retry::retry_after(resp.headers()));
                 if replayable && self.may_retry(retries - 1, started, delay) {
                     tracing::warn!(
                         method = %method, path = url.path(), status, retry = retries,
