@@ -20,7 +20,10 @@
 //! ## What is not reproduced
 //!
 //! - Enterprise features: groups, metadata, retention, legal holds, webhooks,
-//!   comments, tasks, web links, watermarks, classifications, representations.
+//!   tasks, web links, watermarks, classifications, representations.
+//! - Comments exist for v1 only (`get_comments`, `add_comment`,
+//!   `delete_comment`): there is no v2 `/comments` endpoint, no replies,
+//!   mentions or edits, and comments make no events.
 //! - Collaborations are user-to-user only and accepted at once; roles collapse
 //!   to read (viewer, previewer, uploader…) or read-write (editor, co-owner).
 //!   `path_collection` shows the owner's full path even to collaborators.
@@ -35,11 +38,19 @@
 //!   mismatches, `range_not_satisfiable`) are the emulator's best guess.
 //! - Faults forcing token expiry apply to tokens issued after they are set.
 //! - v1: any non-empty `api_key` is accepted; `get_account_tree` tag ids are
-//!   CRC-32s of tag names; served actions: get_ticket, get_auth_token, logout,
-//!   get_account_tree, get_account_info, get_file_info, create_folder, move,
-//!   rename, delete, copy, set_description, add_to_tag, export_tags,
-//!   public_share, public_unshare, search, and the transfer URLs. Friends,
-//!   comments, updates, versions, private shares and registration are not.
+//!   CRC-32s of tag names. Every action the box-v1 client implements is
+//!   served: the ticket flow, `authorization` and registration (passwords
+//!   kept as salted SHA-256 hashes, card details checked for form — Luhn,
+//!   CVV, `MMYY`, expiry — and never stored), folder and file actions,
+//!   versions, tags, public and private shares, `add_to_mybox`, search,
+//!   comments, friends, updates and the transfer URLs. Not reproduced: no
+//!   e-mail is ever sent (invitations, `notify`, `no_email` have no effect);
+//!   a private share is a viewer collaboration, and one for an unknown
+//!   e-mail stays a pending invitation until a user with that login is
+//!   created; friends' `subscriptions` are always empty and
+//!   `box_auto_subscribe` is only recorded; updates are one per event of
+//!   the v2 event stream (at most 1000), without thumbnails; the paid plan
+//!   has no effect on quotas.
 //!
 //! Layout: [`store`] is the one store (SQLite-persisted metadata, SHA-1
 //! addressed blobs); [`v2`] serves the Box v2 wire format and [`v1`] the

@@ -1,7 +1,9 @@
 //! The one store both protocols share.
 //!
 //! Metadata (users, folders, files, versions, trash, tags, descriptions,
-//! shared links, collaborations, events, tokens, apps) lives in an in-memory
+//! shared links, collaborations, events, tokens, apps, and for v1 comments
+//! ([`comments`]), friend lists and password hashes ([`people`]), pending
+//! private-share invitations ([`sharing`])) lives in an in-memory
 //! [`State`] guarded by one mutex; with a data directory every mutation is
 //! written through to SQLite ([`sqlite`]) before it is acknowledged. File
 //! contents live in the content-addressed [`blobs`] store.
@@ -10,7 +12,10 @@
 //! are not shared with the caller are reported as not found.
 
 pub mod blobs;
+pub mod comments;
 pub mod model;
+pub mod people;
+pub mod sharing;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -74,6 +79,13 @@ pub struct State {
     used_jti: HashSet<String>,
     /// Chunked upload sessions by id (opaque JSON, see `v2::uploads`).
     pub sessions: BTreeMap<String, serde_json::Value>,
+    /// Comments by id.
+    pub comments: BTreeMap<u64, Comment>,
+    /// Friend-list entries by id.
+    pub friends: BTreeMap<u64, Friend>,
+    /// Pending private shares for e-mails without a user, by id.
+    pub invitations: BTreeMap<u64, Invitation>,
+    passwords: HashMap<u64, PasswordHash>,
 }
 
 struct Inner {
@@ -227,6 +239,23 @@ fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
     }
     for (k, v) in db.load::<serde_json::Value>(Table::Session)? {
         st.sessions.insert(k, v);
+    }
+    for (_, c) in db.load::<Comment>(Table::Comment)? {
+        max_id = max_id.max(c.id);
+        st.comments.insert(c.id, c);
+    }
+    for (_, f) in db.load::<Friend>(Table::Friend)? {
+        max_id = max_id.max(f.id);
+        st.friends.insert(f.id, f);
+    }
+    for (_, i) in db.load::<Invitation>(Table::Invitation)? {
+        max_id = max_id.max(i.id);
+        st.invitations.insert(i.id, i);
+    }
+    for (k, p) in db.load::<PasswordHash>(Table::Password)? {
+        if let Ok(user) = k.parse() {
+            st.passwords.insert(user, p);
+        }
     }
     for (_, n) in db.load::<u64>(Table::Meta)? {
         max_id = max_id.max(n);
@@ -527,6 +556,26 @@ impl Tx<'_> {
                 Table::App => row(*table, key, self.st.apps.get(key)),
                 Table::Session => row(*table, key, self.st.sessions.get(key)),
                 Table::Meta => row(*table, key, Some(&self.st.next_id)),
+                Table::Comment => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.comments.get(&k)),
+                ),
+                Table::Friend => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.friends.get(&k)),
+                ),
+                Table::Invitation => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.invitations.get(&k)),
+                ),
+                Table::Password => row(
+                    *table,
+                    key,
+                    key.parse().ok().and_then(|k| self.st.passwords.get(&k)),
+                ),
             })
             .collect()
     }
@@ -604,6 +653,7 @@ impl Tx<'_> {
             },
         );
         self.touch(Table::Item, root_id);
+        self.accept_invitations(&user);
         Ok(user)
     }
 
@@ -1021,6 +1071,7 @@ impl Tx<'_> {
                 self.st.collabs.remove(&c);
                 self.touch(Table::Collab, c);
             }
+            self.drop_comments_on(i);
         }
         Ok(())
     }

@@ -218,3 +218,74 @@ impl std::fmt::Debug for App {
             .finish_non_exhaustive()
     }
 }
+
+/// A comment on a file or folder (v1 `add_comment`). Hidden while the item
+/// is in the trash, removed with it when the item is purged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comment {
+    /// Store-wide numeric id.
+    pub id: u64,
+    /// The item commented on.
+    pub item: u64,
+    /// Who wrote it.
+    pub author: u64,
+    /// The text.
+    pub message: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An entry of a user's friend list (v1 `request_friends`). Whether it is
+/// accepted is not stored: it is whether the e-mail belongs to a user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Friend {
+    /// Store-wide numeric id.
+    pub id: u64,
+    /// The user whose list this entry is in.
+    pub user: u64,
+    /// The invited e-mail (as given).
+    pub email: String,
+    /// Whether the inviter asked to subscribe to the friend's public boxes.
+    pub auto_subscribe: bool,
+    /// When the invitation was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A private share for an e-mail that is not a user yet (v1
+/// `private_share`); it becomes a collaboration when a user with that login
+/// is created.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    /// Store-wide numeric id.
+    pub id: u64,
+    /// The shared item.
+    pub item: u64,
+    /// The invited e-mail (as given).
+    pub email: String,
+    /// The role the collaboration will have.
+    pub role: String,
+    /// Who shared.
+    pub created_by: u64,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A salted, iterated SHA-256 password hash (v1 registration and
+/// `authorization`). The password itself is never stored.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PasswordHash {
+    /// Random salt, hex.
+    pub salt: String,
+    /// Number of SHA-256 rounds.
+    pub rounds: u32,
+    /// The final digest, hex.
+    pub hash: String,
+}
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHash")
+            .field("rounds", &self.rounds)
+            .finish_non_exhaustive()
+    }
+}

@@ -29,6 +29,14 @@ pub enum Table {
     Session,
     /// Counters such as the next id.
     Meta,
+    /// [`super::model::Comment`]
+    Comment,
+    /// [`super::model::Friend`]
+    Friend,
+    /// [`super::model::Invitation`]
+    Invitation,
+    /// [`super::model::PasswordHash`], keyed by user id.
+    Password,
 }
 
 impl Table {
@@ -42,6 +50,10 @@ impl Table {
             Table::App => "app",
             Table::Session => "session",
             Table::Meta => "meta",
+            Table::Comment => "comment",
+            Table::Friend => "friend",
+            Table::Invitation => "invitation",
+            Table::Password => "password",
         }
     }
 }

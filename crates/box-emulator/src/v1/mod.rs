@@ -2,10 +2,18 @@
 //! `/api/1.0/xml` (XML envelope), the ticket flow with an auth page that
 //! approves a ticket, `get_account_tree` (zipped or `nozip`), folder actions,
 //! and uploads / overwrite / new_copy / downloads with the token in the path.
+//! [`accounts`] holds the calls that sign in without a ticket (password
+//! login, registration), [`sharing`] private shares and `add_to_mybox`,
+//! [`comments`] the comment actions, [`social`] friends and updates; the
+//! zipped payloads (tree, friends, updates) are built by [`zip::payload`].
 //!
 //! v1 reports failures in the `status` element of an HTTP 200 answer (and
 //! downloads as a short `text/plain` body), as Box did.
 
+pub mod accounts;
+pub mod comments;
+pub mod sharing;
+pub mod social;
 pub mod xml;
 pub mod zip;
 
@@ -17,7 +25,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use base64::Engine;
 use bytes::Bytes;
 use tokio_util::io::ReaderStream;
 
@@ -28,7 +35,7 @@ use xml::{esc, response, Call};
 
 const V1_TOKEN_DAYS: i64 = 30;
 
-fn xml_reply(body: String) -> Response {
+pub(crate) fn xml_reply(body: String) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -37,7 +44,7 @@ fn xml_reply(body: String) -> Response {
     r
 }
 
-fn status_only(status: &str) -> Response {
+pub(crate) fn status_only(status: &str) -> Response {
     xml_reply(response(status, ""))
 }
 
@@ -99,7 +106,7 @@ fn user_of(shared: &Shared, token: &str) -> Option<u64> {
         .read(|st| st.token(token, TokenKind::Access).map(|t| t.user))
 }
 
-fn user_xml(st: &St, user: u64) -> String {
+pub(crate) fn user_xml(st: &St, user: u64) -> String {
     let Some(u) = st.users.get(&user) else {
         return String::new();
     };
@@ -110,6 +117,30 @@ fn user_xml(st: &St, user: u64) -> String {
         id = u.id,
         used = st.size_of(u.root_id)
     )
+}
+
+/// A fresh v1 session for `user`: `<auth_token>` and `<user>` under `status`
+/// (`get_auth_token_ok`, `logged`, `successful_register`), or `error`.
+pub(crate) fn session_reply(shared: &Shared, user: u64, status: &str, error: &str) -> Response {
+    let issued = shared.store.write(|tx| {
+        Ok(tx.issue(
+            TokenKind::Access,
+            user,
+            "v1",
+            chrono::Duration::days(V1_TOKEN_DAYS),
+            None,
+        ))
+    });
+    match issued {
+        Ok(token) => {
+            let u = shared.store.read(|st| user_xml(st, user));
+            xml_reply(response(
+                status,
+                &format!("<auth_token>{token}</auth_token>{u}"),
+            ))
+        }
+        Err(_) => status_only(error),
+    }
 }
 
 fn dispatch(shared: &Arc<Shared>, call: Call) -> Response {
@@ -141,29 +172,17 @@ fn dispatch(shared: &Arc<Shared>, call: Call) -> Response {
                     _ => None,
                 }
             };
-            let Some(user) = approved else {
-                return status_only("not_logged_in");
-            };
-            let issued = shared.store.write(|tx| {
-                Ok(tx.issue(
-                    TokenKind::Access,
-                    user,
-                    "v1",
-                    chrono::Duration::days(V1_TOKEN_DAYS),
-                    None,
-                ))
-            });
-            match issued {
-                Ok(token) => {
-                    let u = shared.store.read(|st| user_xml(st, user));
-                    xml_reply(response(
-                        "get_auth_token_ok",
-                        &format!("<auth_token>{token}</auth_token>{u}"),
-                    ))
+            match approved {
+                Some(user) => {
+                    session_reply(shared, user, "get_auth_token_ok", "get_auth_token_error")
                 }
-                Err(_) => status_only("get_auth_token_error"),
+                None => status_only("not_logged_in"),
             }
         }
+        "authorization" => accounts::authorization(shared, &call),
+        "register_new_user" => accounts::register_new_user(shared, &call),
+        "register_paid_user" => accounts::register_paid_user(shared, &call),
+        "verify_registration_email" => accounts::verify_registration_email(shared, &call),
         other => {
             let Some(user) = user_of(shared, call.get("auth_token")) else {
                 return status_only("not_logged_in");
@@ -185,20 +204,29 @@ fn dispatch(shared: &Arc<Shared>, call: Call) -> Response {
                     xml_reply(response("get_account_info_ok", &u))
                 }
                 "get_file_info" => file_info(shared, user, &call),
+                "get_versions" => versions(shared, user, &call),
                 "set_description" => set_description(shared, user, &call),
                 "add_to_tag" => add_to_tag(shared, user, &call),
                 "export_tags" => export_tags(shared, user),
                 "public_share" => public_share(shared, user, &call, true),
                 "public_unshare" => public_share(shared, user, &call, false),
+                "private_share" => sharing::private_share(shared, user, &call),
+                "add_to_mybox" => sharing::add_to_mybox(shared, user, &call),
                 "copy" => copy(shared, user, &call),
                 "search" => search(shared, user, &call),
+                "get_comments" => comments::get_comments(shared, user, &call),
+                "add_comment" => comments::add_comment(shared, user, &call),
+                "delete_comment" => comments::delete_comment(shared, user, &call),
+                "get_friends" => social::get_friends(shared, user, &call),
+                "request_friends" => social::request_friends(shared, user, &call),
+                "get_updates" => social::get_updates(shared, user, &call),
                 _ => status_only("unknown_action"),
             }
         }
     }
 }
 
-fn ts(t: &chrono::DateTime<chrono::Utc>) -> i64 {
+pub(crate) fn ts(t: &chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp()
 }
 
@@ -296,22 +324,15 @@ fn account_tree(shared: &Shared, user: u64, call: &Call) -> Response {
     let tree = shared.store.read(|st| {
         let (id, _) = st.resolve(user, folder_id, Kind::Folder).ok()?;
         let folder = st.item(id)?;
-        let mut out = String::from("<?xml version=\"1.0\" ?>");
+        let mut out = String::new();
         folder_xml(st, folder, onelevel, nofiles, 0, &mut out);
         Some(out)
     });
     let Some(tree) = tree else {
         return status_only("e_folder_id");
     };
-    if nozip {
-        let inline = tree.trim_start_matches("<?xml version=\"1.0\" ?>");
-        return xml_reply(response("listing_ok", &format!("<tree>{inline}</tree>")));
-    }
-    match zip::zip_one("tree.xml", tree.as_bytes()) {
-        Ok(z) => {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(z);
-            xml_reply(response("listing_ok", &format!("<tree>{b64}</tree>")))
-        }
+    match zip::payload("tree", &tree, nozip) {
+        Ok(inner) => xml_reply(response("listing_ok", &inner)),
         Err(_) => status_only("e_zip"),
     }
 }
@@ -385,7 +406,7 @@ fn node_action(shared: &Shared, user: u64, action: &str, call: &Call) -> Respons
     }
 }
 
-fn target_kind(call: &Call) -> Option<Kind> {
+pub(crate) fn target_kind(call: &Call) -> Option<Kind> {
     match call.get("target") {
         "file" => Some(Kind::File),
         "folder" => Some(Kind::Folder),
@@ -419,6 +440,37 @@ fn file_info(shared: &Shared, user: u64, call: &Call) -> Response {
     match info {
         Some(i) => xml_reply(response("s_get_file_info", &i)),
         None => status_only("e_access_denied"),
+    }
+}
+
+/// `get_versions` (`target` must be `file`): the file's versions, oldest
+/// first, named as the file is now. Any failure: `e_get_versions`.
+fn versions(shared: &Shared, user: u64, call: &Call) -> Response {
+    if target_kind(call) != Some(Kind::File) {
+        return status_only("e_get_versions");
+    }
+    let inner = shared.store.read(|st| {
+        let (id, _) = st.resolve(user, call.get("target_id"), Kind::File).ok()?;
+        let f = st.item(id)?;
+        let mut s = String::from("<versions>");
+        for v in &f.versions {
+            s.push_str(&format!(
+                "<version><version_id>{}</version_id><file_name>{}</file_name><size>{}</size>\
+                 <sha1>{}</sha1><created>{}</created><author_id>{}</author_id></version>",
+                v.id,
+                esc(&f.name),
+                v.size,
+                esc(&v.sha1),
+                ts(&v.created_at),
+                v.modified_by
+            ));
+        }
+        s.push_str("</versions>");
+        Some(s)
+    });
+    match inner {
+        Some(i) => xml_reply(response("s_get_versions", &i)),
+        None => status_only("e_get_versions"),
     }
 }
 

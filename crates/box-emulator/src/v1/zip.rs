@@ -62,6 +62,20 @@ pub fn zip_one(name: &str, data: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A payload element as v1 sends it: `<element>` holding the XML
+/// `document` (without prolog) inline when `nozip`, else base64 text of a
+/// ZIP archive with one entry `<element>.xml` holding the document.
+pub fn payload(element: &str, document: &str, nozip: bool) -> std::io::Result<String> {
+    use base64::Engine;
+    if nozip {
+        return Ok(format!("<{element}>{document}</{element}>"));
+    }
+    let doc = format!("<?xml version=\"1.0\" ?>{document}");
+    let z = zip_one(&format!("{element}.xml"), doc.as_bytes())?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(z);
+    Ok(format!("<{element}>{b64}</{element}>"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
