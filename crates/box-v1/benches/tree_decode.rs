@@ -31,6 +31,14 @@ fn main() {
         decode_file(&args[i + 1]);
         return;
     }
+    if args.iter().any(|a| a == "--parse-only") {
+        // For profiling the XML stage: `perf record … tree_decode --parse-only`.
+        let xml = tree_xml(1000, 100);
+        for _ in 0..30 {
+            assert_eq!(TreeReader::new(xml.as_bytes()).count(), 102_002);
+        }
+        return;
+    }
     let folders = 1000;
     let per = 100;
     let xml = tree_xml(folders, per);
@@ -109,6 +117,22 @@ fn main() {
     println!(
         "XML parse alone:   {:8.1} MB/s of XML (no base64/zip)",
         xml_mb / t_parse
+    );
+    let (t_scan, _) = best_of(5, || {
+        let mut s = box_v1::tree::scan::Scanner::new(xml.as_bytes());
+        let mut n = 0u64;
+        loop {
+            s.advance().map_err(|_| "scan").expect("scan");
+            match s.token() {
+                box_v1::tree::scan::Token::Eof => break,
+                _ => n += s.attrs().count() as u64 + 1,
+            }
+        }
+        n
+    });
+    println!(
+        "tokenizer alone:   {:8.1} MB/s of XML (box-v1's scanner, attributes found)",
+        xml_mb / t_scan
     );
     let (t_events, _) = best_of(5, || {
         let mut r = quick_xml::Reader::from_reader(xml.as_bytes());

@@ -43,6 +43,11 @@ impl<R: Read> Base64Reader<R> {
     }
 
     /// Reads and decodes the next chunk into `out`. Returns false at the end.
+    ///
+    /// The fast path strips whitespace by copying the runs between line
+    /// breaks and lets the base64 engine validate and decode whole quanta;
+    /// only when the engine rejects a chunk is the chunk walked byte by byte
+    /// to name the offending character.
     fn fill(&mut self) -> io::Result<bool> {
         self.out.clear();
         self.out_pos = 0;
@@ -64,55 +69,72 @@ impl<R: Read> Base64Reader<R> {
             if n == 0 {
                 self.done = true;
             }
-            for &b in &self.raw[..n] {
-                match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => {
-                        if self.padded {
-                            return Err(fault(
-                                "base64",
-                                format!("character {}", self.offset),
-                                "data after padding",
-                            ));
-                        }
-                        self.quads.push(b);
-                    }
-                    b'=' => {
-                        self.padded = true;
-                        self.quads.push(b);
-                    }
-                    b' ' | b'\t' | b'\r' | b'\n' => {}
-                    b'<' => {
-                        self.done = true;
-                        break;
-                    }
-                    other => {
-                        return Err(fault(
-                            "base64",
-                            format!("character {}", self.offset),
-                            format!("invalid base64 character 0x{other:02x}"),
-                        ))
-                    }
-                }
-                self.offset += 1;
+            let mut chunk = &self.raw[..n];
+            if let Some(lt) = memchr::memchr(b'<', chunk) {
+                chunk = &chunk[..lt];
+                self.done = true;
+            }
+            let chunk_offset = self.offset;
+            let before = self.quads.len();
+            for piece in chunk.split(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+                self.quads.extend_from_slice(piece);
+            }
+            self.offset += chunk.len() as u64;
+            if self.padded && self.quads.len() > before {
+                let at = chunk_offset
+                    + chunk
+                        .iter()
+                        .position(|b| !b.is_ascii_whitespace())
+                        .unwrap_or(0) as u64;
+                return Err(fault(
+                    "base64",
+                    format!("character {at}"),
+                    "data after padding",
+                ));
             }
             let whole = self.quads.len() / 4 * 4;
             if whole > 0 {
                 self.out.resize(whole / 4 * 3, 0);
-                let n = STANDARD
-                    .decode_slice(&self.quads[..whole], &mut self.out)
-                    .map_err(|e| {
-                        fault(
-                            "base64",
-                            format!("near character {}", self.offset),
-                            e.to_string(),
-                        )
-                    })?;
-                self.out.truncate(n);
+                match STANDARD.decode_slice(&self.quads[..whole], &mut self.out) {
+                    Ok(n) => self.out.truncate(n),
+                    Err(e) => return Err(explain(chunk, chunk_offset, &e.to_string())),
+                }
+                self.padded = self.quads[whole - 1] == b'=';
                 self.quads.drain(..whole);
             }
         }
         Ok(true)
     }
+}
+
+/// Names the first bad character of a chunk the engine rejected (falling
+/// back to the engine's own message when the chunk alone looks valid, e.g.
+/// when the bad character was carried over from the previous chunk).
+fn explain(chunk: &[u8], chunk_offset: u64, engine: &str) -> io::Error {
+    let mut padded = false;
+    for (i, &b) in chunk.iter().enumerate() {
+        let at = format!("character {}", chunk_offset + i as u64);
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if padded => {
+                return fault("base64", at, "data after padding");
+            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => {}
+            b'=' => padded = true,
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            other => {
+                return fault(
+                    "base64",
+                    at,
+                    format!("invalid base64 character 0x{other:02x}"),
+                )
+            }
+        }
+    }
+    fault(
+        "base64",
+        format!("near character {}", chunk_offset + chunk.len() as u64),
+        engine.to_owned(),
+    )
 }
 
 impl<R: Read> Read for Base64Reader<R> {

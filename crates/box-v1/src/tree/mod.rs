@@ -9,7 +9,10 @@
 //! response bytes ─▶ base64.rs (skips whitespace / line breaks)
 //!                ─▶ zip.rs    (local file header → DEFLATE via flate2, or stored;
 //!                              CRC-32, size and the decompressed-size limit checked)
-//!                ─▶ parse.rs  (quick-xml reader → typed TreeEntry values)
+//!                   ── prefetch.rs: for large payloads, the steps above run
+//!                      on a second thread, handing over bounded chunks ──
+//!                ─▶ scan.rs   (a tokenizer built for these documents)
+//!                ─▶ parse.rs  (tokens → typed TreeEntry values)
 //! ```
 //!
 //! [`TreeReader`] yields entries one at a time (memory bounded by the folder
@@ -25,6 +28,8 @@ pub mod base64;
 pub mod build;
 pub mod generate;
 pub mod parse;
+pub mod prefetch;
+pub mod scan;
 pub mod zip;
 
 use std::fmt;
@@ -37,6 +42,11 @@ pub use background::BackgroundEntries;
 pub use build::{AccountTree, TreeNode};
 pub use parse::{TreeEntry, TreeFile, TreeFolder, TreeReader};
 pub use zip::ZipEntryReader;
+
+/// Payloads (base64 text) at least this big are inflated on a second thread
+/// ([`prefetch`]) while the caller parses; smaller ones are decoded inline,
+/// where a thread would cost more than it saves.
+pub const PREFETCH_THRESHOLD: usize = 256 * 1024;
 
 /// Default limit on the decompressed size of a payload: 1 GiB.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 1 << 30;
@@ -156,9 +166,22 @@ pub fn open_payload(
             },
         ))),
         PayloadEncoding::Base64Zip => {
+            let big = payload.len() >= PREFETCH_THRESHOLD;
             let b64 = BufReader::with_capacity(64 * 1024, Base64Reader::new(payload.reader()));
             let zip = ZipEntryReader::open(b64, max_decompressed)
                 .map_err(|e| io_to_error(element, &e))?;
+            if big {
+                // Inflate on a second thread while the caller parses.
+                return prefetch::Prefetch::spawn(zip)
+                    .map(|p| Box::new(p) as Box<dyn BufRead + Send>)
+                    .map_err(|e| {
+                        Error::decode(
+                            element,
+                            "payload",
+                            format!("could not start the decompressing thread: {e}"),
+                        )
+                    });
+            }
             Ok(Box::new(BufReader::with_capacity(64 * 1024, zip)))
         }
     }
