@@ -150,10 +150,31 @@ pub fn detect(payload: &[u8], element: &str) -> PayloadEncoding {
 
 /// Opens a payload (the bytes after the payload element's start tag) as a
 /// reader of the XML document inside it, decompressing as it goes.
+///
+/// Payloads of [`PREFETCH_THRESHOLD`] bytes or more are inflated on a second
+/// thread ([`prefetch`]); [`open_payload_on_this_thread`] never starts one.
 pub fn open_payload(
     payload: bytes::Bytes,
     element: &str,
     max_decompressed: u64,
+) -> Result<Box<dyn BufRead + Send + 'static>, Error> {
+    open(payload, element, max_decompressed, true)
+}
+
+/// [`open_payload`], decoding everything on the calling thread.
+pub fn open_payload_on_this_thread(
+    payload: bytes::Bytes,
+    element: &str,
+    max_decompressed: u64,
+) -> Result<Box<dyn BufRead + Send + 'static>, Error> {
+    open(payload, element, max_decompressed, false)
+}
+
+fn open(
+    payload: bytes::Bytes,
+    element: &str,
+    max_decompressed: u64,
+    may_prefetch: bool,
 ) -> Result<Box<dyn BufRead + Send + 'static>, Error> {
     use bytes::Buf;
     match detect(&payload, element) {
@@ -166,7 +187,7 @@ pub fn open_payload(
             },
         ))),
         PayloadEncoding::Base64Zip => {
-            let big = payload.len() >= PREFETCH_THRESHOLD;
+            let big = may_prefetch && payload.len() >= PREFETCH_THRESHOLD;
             let b64 = BufReader::with_capacity(64 * 1024, Base64Reader::new(payload.reader()));
             let zip = ZipEntryReader::open(b64, max_decompressed)
                 .map_err(|e| io_to_error(element, &e))?;

@@ -50,7 +50,7 @@ impl Prefetch {
                             Err(_) => return,
                         },
                     };
-                    buf.clear();
+                    // Only a short last chunk leaves anything to zero.
                     buf.resize(CHUNK, 0);
                     let mut filled = 0;
                     let outcome = loop {

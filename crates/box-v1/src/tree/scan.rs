@@ -88,7 +88,7 @@ enum Scan<T> {
 }
 
 /// Bytes that end an attribute name: `=`, whitespace, `>` and `/`.
-pub(crate) static ENDS_KEY: [bool; 256] = {
+static ENDS_KEY: [bool; 256] = {
     let mut t = [false; 256];
     t[b'=' as usize] = true;
     t[b' ' as usize] = true;
