@@ -199,6 +199,19 @@ async fn missing_and_malformed_parameters() {
         q.extend(params.iter().copied());
         assert_eq!(status(&emu, &q).await, *expected, "{action} {params:?}");
     }
+    // The reference's example spells the subscribe option `auto_subscribe`.
+    let q = [
+        ("action", "request_friends"),
+        ("api_key", "k"),
+        ("auth_token", token.as_str()),
+        ("emails[]", "pal@example.com"),
+        ("params[]", "auto_subscribe"),
+    ];
+    assert_eq!(status(&emu, &q).await, "s_request_friends");
+    assert!(emu.store().read(|st| st
+        .friends
+        .values()
+        .any(|f| f.email == "pal@example.com" && f.auto_subscribe)));
     // Without a token the item actions are refused; without an API key, all.
     for action in [
         "get_comments",
@@ -235,7 +248,11 @@ async fn missing_and_malformed_parameters() {
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("s_get_friends"), "{r}");
-    assert!(r.contains("<friends><friends></friends></friends>"), "{r}");
+    assert!(
+        r.contains("<friends><friends><friend><name>pal@example.com</name>")
+            && r.contains("<accepted>0</accepted>"),
+        "{r}"
+    );
     emu.stop().await;
 }
 

@@ -60,13 +60,15 @@ pub fn get_friends(shared: &Shared, user: u64, call: &Call) -> Response {
     }
 }
 
-/// `request_friends` (`emails`, `message`, `params`: `box_auto_subscribe`,
-/// `no_email`): adds the e-mails to the caller's friend list (no mail is
+/// `request_friends` (`emails`, `message`, `params`: `box_auto_subscribe`
+/// or `auto_subscribe`, `no_email`): adds the e-mails to the caller's friend list (no mail is
 /// sent). `e_request_friends` when no e-mail is given, one is invalid or the
 /// caller's own.
 pub fn request_friends(shared: &Shared, user: u64, call: &Call) -> Response {
     let emails: Vec<String> = call.lists.get("emails").cloned().unwrap_or_default();
-    let auto = call.has("params", "box_auto_subscribe");
+    // The reference names the option `box_auto_subscribe` in its text and
+    // `auto_subscribe` in its example request: both are accepted.
+    let auto = call.has("params", "box_auto_subscribe") || call.has("params", "auto_subscribe");
     match shared
         .store
         .write(|tx| tx.request_friends(user, &emails, auto))
