@@ -12,6 +12,7 @@ use box_v1::actions::{
     GetAccountInfo, GetComments, GetFriends, GetUpdates, GetVersions, PrivateShare, PublicShare,
     RegisterNewUser, RegisterPaidUser, RequestFriends, Target, VerifyRegistrationEmail,
 };
+use box_v1::transfer::UploadFile;
 use box_v1::{Client, Params, RequestForm};
 use boxkit_tests::support_v1::{v1_client, v1_download, v1_signed_in, v1_upload};
 use boxkit_tests::{content, developer_client, download, list, sha1_hex, start};
@@ -51,13 +52,17 @@ async fn versions_and_comments(form: RequestForm) {
     let a_id: u64 = emulator.default_user().parse().unwrap();
     let a_v2 = developer_client(&emulator, emulator.default_token());
 
-    // Versions: three uploads of the same name are three versions.
+    // Versions: an upload and two overwrites are three versions.
     let bodies: Vec<Vec<u8>> = (0..3).map(|i| content(i, 1000 + i as usize)).collect();
-    let mut file = 0;
-    for b in &bodies {
-        file = v1_upload(&a, 0, "report.txt", b.clone())
+    let file = v1_upload(&a, 0, "report.txt", bodies[0].clone())
+        .await
+        .expect("upload");
+    for b in &bodies[1..] {
+        let outcome = a
+            .overwrite(file, UploadFile::from_bytes("report.txt", b.clone()))
             .await
-            .expect("upload");
+            .expect("overwrite");
+        assert_eq!(outcome.status, "upload_ok");
     }
     let versions = a
         .send(&GetVersions { file_id: file })

@@ -1,6 +1,6 @@
 //! Concurrency through the v1 client: 100 concurrent uploads into one folder
 //! all land exactly once with the right bytes; concurrent uploads of one name
-//! never create a second file.
+//! make one file, the losers reporting conflicts.
 
 use std::collections::{HashMap, HashSet};
 
@@ -63,13 +63,13 @@ async fn hundred_concurrent_v1_uploads_none_lost_or_duplicated() {
     emulator.stop().await;
 }
 
-/// v1 `upload` into a folder that already holds the name stores a new
-/// version of that file (the emulator's reading of v1; the reference lists
-/// no name-conflict error for uploads). Under a race, that must still give
-/// exactly one file, every upload reporting its id, and the final content
-/// being one of the uploaded ones.
+/// v1 `upload` into a folder that already holds the name fails for that
+/// file (Box's v1 upload page: "Uploading a file to this URL will fail if a
+/// file by the same name already exists"). Under a race of 20 uploads of one
+/// name, exactly one wins, the other 19 are conflicts, and the folder holds
+/// one file with the winner's bytes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_same_name_v1_uploads_make_one_file() {
+async fn concurrent_same_name_v1_uploads_one_wins_the_rest_conflict() {
     let emulator = start(Emulator::builder()).await;
     let client = v1_signed_in(&emulator, RequestForm::Rest, None).await;
     let folder = client
@@ -84,15 +84,25 @@ async fn concurrent_same_name_v1_uploads_make_one_file() {
     let datas: Vec<Vec<u8>> = (0..20u64).map(|i| content(500 + i, 3000)).collect();
     let uploads = datas.iter().cloned().map(|data| {
         let client = client.clone();
-        async move { v1_upload(&client, folder, "same.bin", data).await }
+        async move {
+            (
+                sha1_hex(&data),
+                v1_upload(&client, folder, "same.bin", data).await,
+            )
+        }
     });
-    let results = join_all(uploads).await;
-    let ids: HashSet<u64> = results
-        .into_iter()
-        .map(|r| r.expect("each same-name upload is accepted as a version"))
-        .collect();
-    assert_eq!(ids.len(), 1, "all uploads landed on one file: {ids:?}");
-    let id = *ids.iter().next().expect("one id");
+    let mut winners = Vec::new();
+    let mut conflicts = 0;
+    for (digest, r) in join_all(uploads).await {
+        match r {
+            Ok(id) => winners.push((id, digest)),
+            Err(e) if e.is_conflict() => conflicts += 1,
+            Err(e) => panic!("neither stored nor a conflict: {e:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one upload wins: {winners:?}");
+    assert_eq!(conflicts, 19);
+    let (id, digest) = winners.pop().expect("one winner");
 
     let tree = v1_tree(&client, folder).await.expect("tree");
     let files: Vec<(&str, u64)> = tree
@@ -103,10 +113,6 @@ async fn concurrent_same_name_v1_uploads_make_one_file() {
         .collect();
     assert_eq!(files, vec![("same.bin", id)], "exactly one file");
     let got = v1_download(&client, id).await.expect("download");
-    let digests: HashSet<String> = datas.iter().map(|d| sha1_hex(d)).collect();
-    assert!(
-        digests.contains(&sha1_hex(&got)),
-        "final content is one of the uploads"
-    );
+    assert_eq!(sha1_hex(&got), digest, "the winner's bytes are stored");
     emulator.stop().await;
 }

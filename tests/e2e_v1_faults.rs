@@ -252,3 +252,89 @@ async fn v1_replays_only_idempotent_actions_after_a_500() {
     );
     emulator.stop().await;
 }
+
+/// v1 refuses an upload whose name the folder holds. When an upload's answer
+/// is lost after the server stored the file (a reset mid-response), the
+/// replay meets `e_filename_in_use` for the very file it sent: the client
+/// must report the upload as done (the stored bytes are the ones sent), yet
+/// still report a real conflict (other bytes under that name) as a conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_upload_answer_is_reconciled_but_a_real_conflict_stands() {
+    let emulator = start(Emulator::builder()).await;
+    let client = v1_signed_in(&emulator, RequestForm::Xml, None).await;
+    let folder = client
+        .send(&CreateFolder {
+            parent_id: 0,
+            name: "lost-answers".into(),
+            share: false,
+        })
+        .await
+        .expect("folder created")
+        .folder_id;
+    let taken = content(901, 2000);
+    v1_upload(&client, folder, "taken.bin", taken.clone())
+        .await
+        .expect("plain upload");
+
+    // Every 2nd upload request is cut after the server has acted on it.
+    let every_second_upload_reset = || FaultConfig {
+        seed: 1,
+        rules: vec![FaultRule {
+            fault: Fault::Reset,
+            rate: None,
+            every: Some(2),
+            path_prefix: Some("/api/1.0/upload".into()),
+            method: None,
+            include_exempt: false,
+        }],
+        expire_tokens_after: None,
+    };
+    emulator.set_faults(every_second_upload_reset());
+    let first = content(902, 3000);
+    let first_id = v1_upload(&client, folder, "first.bin", first.clone())
+        .await
+        .expect("request 1 is not cut");
+    let second = content(903, 3000);
+    let second_id = v1_upload(&client, folder, "second.bin", second.clone())
+        .await
+        .expect("request 2 is cut after storing; its replay is reconciled");
+    assert!(
+        faults_injected(&emulator) >= 1,
+        "the reset was injected: {}",
+        emulator.counters()
+    );
+
+    // A real conflict whose first answer is lost: the server refused it
+    // (other bytes are stored under that name), so it stays a conflict.
+    emulator.set_faults(every_second_upload_reset());
+    v1_upload(&client, folder, "spacer.bin", content(904, 10))
+        .await
+        .expect("request 1 is not cut");
+    let clash = v1_upload(&client, folder, "taken.bin", content(905, 2000))
+        .await
+        .expect_err("other bytes under a taken name");
+    assert!(clash.is_conflict(), "{clash:?}");
+    emulator.set_faults(FaultConfig::default());
+
+    let tree = v1_tree(&client, folder).await.expect("tree");
+    let mut names: Vec<(String, u64)> = tree
+        .root
+        .files
+        .iter()
+        .map(|f| (f.file_name.clone(), f.id))
+        .collect();
+    names.sort();
+    let ids: HashMap<&str, u64> = names.iter().map(|(n, id)| (n.as_str(), *id)).collect();
+    assert_eq!(names.len(), 4, "no file stored twice: {names:?}");
+    assert_eq!(ids["first.bin"], first_id);
+    assert_eq!(ids["second.bin"], second_id);
+    for (id, data) in [
+        (first_id, &first),
+        (second_id, &second),
+        (ids["taken.bin"], &taken),
+    ] {
+        let got = v1_download(&client, id).await.expect("download");
+        assert_eq!(sha1_hex(&got), sha1_hex(data), "content of {id}");
+    }
+    emulator.stop().await;
+}

@@ -151,7 +151,25 @@ async fn ticket_flow_tree_and_transfers() {
         b"copy".to_vec(),
     )
     .await;
-    assert_eq!(attr(&r, "file_name"), "note (1).txt", "{r}");
+    assert_eq!(attr(&r, "file_name"), "Copy of note.txt", "{r}");
+    let r = upload(
+        &emu,
+        &format!("new_copy/{token}/{note}"),
+        "note.txt",
+        b"copy 2".to_vec(),
+    )
+    .await;
+    assert_eq!(attr(&r, "file_name"), "Copy of note (1).txt", "{r}");
+    // A plain upload of a name the folder holds fails for that file only.
+    let r = upload(
+        &emu,
+        &format!("upload/{token}/{folder}"),
+        "NOTE.txt",
+        b"clash".to_vec(),
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("upload_some_files_failed"), "{r}");
+    assert_eq!(attr(&r, "error"), "e_filename_in_use", "{r}");
 
     let dl = |id: String, token: String| {
         let url = emu.v1_url();
@@ -187,7 +205,7 @@ async fn ticket_flow_tree_and_transfers() {
         .json()
         .await
         .unwrap();
-    assert_eq!(v2["total_count"], 3);
+    assert_eq!(v2["total_count"], 4);
 
     // Tree: inline with nozip, zipped otherwise; both the same XML.
     let r = rest(
@@ -343,8 +361,8 @@ async fn ticket_flow_tree_and_transfers() {
     .await;
     assert_eq!(
         tag(&r, "file_name"),
-        Some("note (2).txt"),
-        "note (1).txt exists already: {r}"
+        Some("note (1).txt"),
+        "note.txt exists already: {r}"
     );
     let r = call(kv(vec![
         ("action", "search".into()),
@@ -354,7 +372,7 @@ async fn ticket_flow_tree_and_transfers() {
     ]))
     .await;
     assert_eq!(tag(&r, "status"), Some("search_results_ok"));
-    assert_eq!(r.matches("<file ").count(), 4, "{r}");
+    assert_eq!(r.matches("<file ").count(), 5, "{r}");
     let r = call(kv(vec![("action", "get_account_info".into())])).await;
     assert_eq!(tag(&r, "status"), Some("get_account_info_ok"));
     assert_eq!(tag(&r, "login"), Some("user@example.com"));

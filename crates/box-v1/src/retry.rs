@@ -10,9 +10,11 @@
 //!   reached the server are replayed only for idempotent
 //!   requests: the read actions, the actions whose repetition leaves the
 //!   same state (`move`, `rename`, `set_description`, …, see
-//!   [`is_idempotent`]), downloads, and uploads of in-memory bodies (a v1
-//!   upload of a name that exists stores a new version of that file, so a
-//!   replay never makes a second file).
+//!   [`is_idempotent`]), downloads, `overwrite`, and uploads of in-memory
+//!   bodies: v1 refuses an upload whose name the folder already holds, so a
+//!   replay never makes a second file, and the upload code reconciles the
+//!   `e_filename_in_use` such a replay can meet (see
+//!   [`Client::upload_files`](crate::Client::upload_files)).
 //!
 //! How long to wait and how often to try is the shared
 //! [`box_core::RetryPolicy`] (exponential backoff with jitter, a server's
@@ -87,6 +89,16 @@ pub(crate) fn replay_for(action: &str) -> Replay {
         Replay::Idempotent
     } else {
         Replay::NotProcessedOnly
+    }
+}
+
+/// Whether a failed attempt may have been acted on by the server (the
+/// request may have arrived, and the server did not say it refused it).
+pub(crate) fn may_have_acted(err: &Error) -> bool {
+    match err {
+        Error::Transport { maybe_sent, .. } => *maybe_sent,
+        Error::Api { status, .. } => *status >= 500 && *status != 503,
+        _ => false,
     }
 }
 

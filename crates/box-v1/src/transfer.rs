@@ -15,6 +15,8 @@
 //! handed out. These URLs carry the auth token, so they never appear in an
 //! error or a log: reqwest errors are stripped with `without_url`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use box_core::{Body, Error, Result, ServerContext};
 use bytes::{Bytes, BytesMut};
 use futures::{stream, StreamExt};
@@ -238,27 +240,99 @@ pub fn download_error(body: &[u8]) -> Option<Error> {
 impl Client {
     /// Sends the multipart request built by `form`, replaying it (with a
     /// fresh form) as [`crate::retry`] allows when `files` are all in memory.
+    ///
+    /// Also returns whether an earlier attempt failed after it may have
+    /// reached the server (so the server may have acted on it).
     async fn post_multipart(
         &self,
         segments: &[&str],
         files: Vec<UploadFile>,
         replay: Replay,
         form: impl Fn(Vec<UploadFile>) -> reqwest::multipart::Form,
-    ) -> Result<Response> {
+    ) -> Result<(Response, bool)> {
         let copies: Option<Vec<(String, Bytes)>> =
             files.iter().map(UploadFile::replayable).collect();
         let Some(copies) = copies else {
-            return self.post_multipart_once(segments, form(files)).await;
+            let r = self.post_multipart_once(segments, form(files)).await?;
+            return Ok((r, false));
         };
         drop(files);
-        retry::run(self.retry_policy(), replay, segments[0], || {
+        let maybe_acted = AtomicBool::new(false);
+        let r = retry::run(self.retry_policy(), replay, segments[0], || {
             let files = copies
                 .iter()
                 .map(|(name, bytes)| UploadFile::from_bytes(name.clone(), bytes.clone()))
                 .collect();
-            self.post_multipart_once(segments, form(files))
+            let attempt = self.post_multipart_once(segments, form(files));
+            let maybe_acted = &maybe_acted;
+            async move {
+                let r = attempt.await;
+                if r.as_ref().is_err_and(retry::may_have_acted) {
+                    maybe_acted.store(true, Ordering::Relaxed);
+                }
+                r
+            }
         })
-        .await
+        .await?;
+        Ok((r, maybe_acted.load(Ordering::Relaxed)))
+    }
+
+    /// After a replayed upload, a file reported `e_filename_in_use` may be
+    /// this very upload, stored by an attempt whose answer was lost. It is
+    /// taken as uploaded when the folder's file of that name has exactly the
+    /// bytes sent (SHA-1 and size); otherwise the conflict stands.
+    async fn reconcile(
+        &self,
+        folder_id: u64,
+        sent: &[(String, Bytes)],
+        outcome: &mut UploadOutcome,
+    ) -> Result<()> {
+        use box_core::{Item, StorageExt};
+        use sha1::{Digest, Sha1};
+        for result in &mut outcome.files {
+            let UploadResult::Failed { file_name, error } = result else {
+                continue;
+            };
+            if error != "e_filename_in_use" {
+                continue;
+            }
+            let Some((_, bytes)) = sent.iter().find(|(n, _)| n == file_name) else {
+                continue;
+            };
+            let parent = box_core::FolderId::new(folder_id.to_string());
+            let Some(Item::File(existing)) = self.find_child(&parent, file_name).await? else {
+                continue;
+            };
+            let Ok(id) = existing.id.as_str().parse::<u64>() else {
+                continue;
+            };
+            let info = self
+                .send(&crate::actions::GetFileInfo { file_id: id })
+                .await?;
+            let digest = Sha1::digest(bytes);
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            if info.size == bytes.len() as u64 && info.sha1.eq_ignore_ascii_case(&hex) {
+                tracing::debug!(
+                    file_id = id,
+                    "v1 upload: a replay's conflict is the upload itself"
+                );
+                *result = UploadResult::Uploaded {
+                    file_name: info.file_name,
+                    id,
+                    folder_id: Some(info.folder_id),
+                    shared: info.shared,
+                    public_name: info.shared_name,
+                };
+            }
+        }
+        if outcome
+            .files
+            .iter()
+            .all(|f| matches!(f, UploadResult::Uploaded { .. }))
+        {
+            outcome.status = "upload_ok".to_owned();
+        }
+        Ok(())
     }
 
     async fn post_multipart_once(
@@ -294,8 +368,11 @@ impl Client {
     /// are reported in the outcome, not as an error.
     ///
     /// Files made with [`UploadFile::from_bytes`] are replayed after
-    /// transient failures: a v1 upload of a name that exists stores a new
-    /// version of that file, so a replay never makes a second file.
+    /// transient failures. v1 refuses an upload whose name the folder holds,
+    /// so a replay never makes a second file; when a replay followed a
+    /// failure after which the server may have stored the file, a per-file
+    /// `e_filename_in_use` is checked against the folder's file of that name
+    /// and reported as uploaded if its SHA-1 and size match the bytes sent.
     pub async fn upload_files(&self, upload: Upload) -> Result<UploadOutcome> {
         let Upload {
             folder_id,
@@ -321,10 +398,15 @@ impl Client {
             form
         };
         let folder = folder_id.to_string();
-        let r = self
+        let sent: Option<Vec<(String, Bytes)>> = files.iter().map(UploadFile::replayable).collect();
+        let (r, maybe_acted) = self
             .post_multipart(&["upload", &folder], files, Replay::Idempotent, build)
             .await?;
-        UploadOutcome::from_response(&r)
+        let mut outcome = UploadOutcome::from_response(&r)?;
+        if let (true, Some(sent)) = (maybe_acted, sent) {
+            self.reconcile(folder_id, &sent, &mut outcome).await?;
+        }
+        Ok(outcome)
     }
 
     /// Replaces a file's content (`overwrite`).
@@ -338,7 +420,7 @@ impl Client {
                 one_file,
             )
             .await?;
-        UploadOutcome::from_response(&r)
+        UploadOutcome::from_response(&r.0)
     }
 
     /// Uploads a new copy next to an existing file (`new_copy`).
@@ -352,7 +434,7 @@ impl Client {
                 one_file,
             )
             .await?;
-        UploadOutcome::from_response(&r)
+        UploadOutcome::from_response(&r.0)
     }
 
     async fn download_head(&self, url: url::Url, file_id: u64) -> Result<reqwest::Response> {

@@ -761,8 +761,13 @@ fn file_xml(shared: &Shared, id: u64) -> String {
     })
 }
 
-/// `POST /api/1.0/upload/<auth_token>/<folder_id>`: one part per file; a
-/// same-named file in the folder gets a new version.
+/// `POST /api/1.0/upload/<auth_token>/<folder_id>`: one part per file.
+///
+/// Box's v1 page for upload says "Uploading a file to this URL will fail if
+/// a file by the same name already exists" (overwrite is the way to add a
+/// version); the per-file error string for that case is not documented, so
+/// the emulator answers `error="e_filename_in_use"`, the status v1 uses for
+/// name conflicts elsewhere (`rename`).
 async fn upload(
     State(shared): State<Arc<Shared>>,
     Path((token, folder)): Path<(String, String)>,
@@ -791,18 +796,14 @@ async fn upload(
     for (name, blob) in files {
         let res = shared
             .store
-            .write(|tx| match tx.create_file(user, &folder, &name, &blob) {
-                Err(StoreError::NameInUse(existing)) if existing.kind == Kind::File => {
-                    tx.add_version(user, &existing.id.to_string(), &blob, None, None)
-                }
-                other => other,
-            });
+            .write(|tx| tx.create_file(user, &folder, &name, &blob));
         match res {
             Ok(id) => out.push_str(&file_xml(&shared, id)),
             Err(e) => {
                 failed = true;
                 let code = match e {
                     StoreError::Forbidden(_) | StoreError::NotFound => "access_denied",
+                    StoreError::NameInUse(_) => "e_filename_in_use",
                     _ => "upload_failed",
                 };
                 out.push_str(&format!(
@@ -832,7 +833,9 @@ async fn overwrite(
     replace_or_copy(shared, token, file, req, false).await
 }
 
-/// `POST /api/1.0/new_copy/<auth_token>/<file_id>`: a new file beside it.
+/// `POST /api/1.0/new_copy/<auth_token>/<file_id>`: a new file beside it,
+/// named as Box's v1 page says: the existing file's name with "Copy of "
+/// in front (numbered " (n)" when that is taken too).
 async fn new_copy(
     State(shared): State<Arc<Shared>>,
     Path((token, file)): Path<(String, String)>,
@@ -851,17 +854,19 @@ async fn replace_or_copy(
     let Some(user) = user_of(&shared, &token) else {
         return status_only("not_logged_in");
     };
-    let parent = shared.store.read(|st| {
+    let target = shared.store.read(|st| {
         let (id, _) = st.resolve(user, &file, Kind::File).ok()?;
-        st.item(id)?
+        let item = st.item(id)?;
+        let parent = item
             .parent
             .and_then(|p| st.item(p))
-            .map(crate::v2::objects::wire_id)
+            .map(crate::v2::objects::wire_id)?;
+        Some((parent, item.name.clone()))
     });
-    let Some(parent) = parent else {
+    let Some((parent, existing_name)) = target else {
         return status_only("e_file_id");
     };
-    let (name, blob) = match receive_files(&shared, req).await {
+    let (_, blob) = match receive_files(&shared, req).await {
         Ok(f) => match f.into_iter().next() {
             Some(first) => first,
             None => return status_only("upload_no_files"),
@@ -872,6 +877,7 @@ async fn replace_or_copy(
         if !copy {
             return tx.add_version(user, &file, &blob, None, None);
         }
+        let name = format!("Copy of {existing_name}");
         let mut candidate = name.clone();
         for n in 1..1000 {
             match tx.create_file(user, &parent, &candidate, &blob) {
