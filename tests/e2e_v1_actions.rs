@@ -693,6 +693,18 @@ async fn registration_and_password_login(form: RequestForm) {
     anon.send(&GetAccountInfo)
         .await
         .expect("signed in by password");
+    // The convenience adopts the token itself.
+    let fresh = v1_client(&emulator, form);
+    let s3 = fresh
+        .sign_in_with_password("new@example.com", SecretString::from(password.to_string()))
+        .await
+        .expect("sign_in_with_password");
+    assert_eq!(s3.user.user_id, session.user.user_id);
+    let me = fresh
+        .send(&GetAccountInfo)
+        .await
+        .expect("the client uses the new token");
+    assert_eq!(me.user_id, session.user.user_id);
     // A user made through the admin API has no password.
     emulator
         .create_user("No Password", "nopw@example.com")

@@ -8,7 +8,8 @@
 //!    the ticket instead.
 //!
 //! The client then sends the API key and auth token with every call, until
-//! [`Client::logout`].
+//! [`Client::logout`]. Applications allowed to take a user's password can
+//! skip the ticket with [`Client::sign_in_with_password`] (`authorization`).
 
 use std::fmt;
 
@@ -16,7 +17,7 @@ use box_core::{Error, Result};
 use secrecy::SecretString;
 use url::Url;
 
-use crate::actions::{AuthSession, GetAuthToken, GetTicket, Logout};
+use crate::actions::{AuthSession, Authorization, GetAuthToken, GetTicket, Logout};
 use crate::client::Client;
 
 impl Client {
@@ -36,6 +37,26 @@ impl Client {
         let session = self
             .send(&GetAuthToken {
                 ticket: ticket.to_owned(),
+            })
+            .await?;
+        self.set_auth_token(session.auth_token.clone());
+        Ok(session)
+    }
+
+    /// Signs in with a login and password (`authorization`, for applications
+    /// Box allowed to collect credentials) and uses the returned auth token
+    /// for every call, as [`get_auth_token`](Self::get_auth_token) does. The
+    /// password is never printed or logged.
+    pub async fn sign_in_with_password(
+        &self,
+        login: &str,
+        password: SecretString,
+    ) -> Result<AuthSession> {
+        let session = self
+            .send(&Authorization {
+                login: login.to_owned(),
+                password,
+                method: String::new(),
             })
             .await?;
         self.set_auth_token(session.auth_token.clone());
