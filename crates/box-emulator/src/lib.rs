@@ -50,7 +50,11 @@
 //!   created; friends' `subscriptions` are always empty and
 //!   `box_auto_subscribe` is only recorded; updates are one per event of
 //!   the v2 event stream (at most 1000), without thumbnails; the paid plan
-//!   has no effect on quotas.
+//!   has no effect on quotas. An `upload` of a name the folder holds fails
+//!   for that file, as Box's v1 upload page says; the page does not give the
+//!   per-file error string, so the emulator answers `e_filename_in_use`.
+//!   `new_copy` names the copy "Copy of <name>" as the page says, numbered
+//!   " (n)" when that name is taken too (the page does not say).
 //!
 //! Layout: [`store`] is the one store (SQLite-persisted metadata, SHA-1
 //! addressed blobs); [`v2`] serves the Box v2 wire format and [`v1`] the
