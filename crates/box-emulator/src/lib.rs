@@ -53,7 +53,7 @@
 //!   has no effect on quotas. An `upload` of a name the folder holds fails
 //!   for that file, as Box's v1 upload page says; the page does not give the
 //!   per-file error string, so the emulator answers `e_filename_in_use`.
-//!   `new_copy` names the copy "Copy of <name>" as the page says, numbered
+//!   `new_copy` names the copy "Copy of" + the name, as the page says, numbered
 //!   " (n)" when that name is taken too (the page does not say).
 //!
 //! Layout: [`store`] is the one store (SQLite-persisted metadata, SHA-1
