@@ -7,17 +7,37 @@ the first mismatch, printing what it saw.
 """
 
 import hashlib
+import http.client
 import io
+import json
 import sys
+import urllib.parse
+import urllib.request
 
 from box_sdk_gen import (
+    AddShareLinkToFileSharedLink,
+    AddShareLinkToFileSharedLinkAccessField,
     BaseUrls,
     BoxAPIError,
+    BoxCCGAuth,
     BoxClient,
     BoxDeveloperTokenAuth,
+    BoxOAuth,
+    CCGConfig,
+    CopyFileParent,
+    CreateCollaborationAccessibleBy,
+    CreateCollaborationAccessibleByTypeField,
+    CreateCollaborationItem,
+    CreateCollaborationItemTypeField,
+    CreateCollaborationRole,
     CreateFolderParent,
+    GetAuthorizeUrlOptions,
+    OAuthConfig,
+    PreflightFileUploadCheckParent,
+    UpdateFileByIdParent,
     UploadFileAttributes,
     UploadFileAttributesParentField,
+    UploadFileVersionAttributes,
 )
 
 
@@ -28,15 +48,37 @@ def check(cond, what):
     print(f"ok: {what}")
 
 
+def base_urls(base):
+    # The SDK appends /2.0 itself, as with Box's own hosts.
+    return BaseUrls(base_url=base, upload_url=f"{base}/api", oauth_2_url=f"{base}/api/oauth2")
+
+
+def admin(base, path, body):
+    """POSTs JSON to the emulator's admin API (not part of Box's API)."""
+    req = urllib.request.Request(
+        f"{base}/_emulator/{path}",
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req) as resp:
+        return json.loads(resp.read())
+
+
+def expect_error(call, status, what, code=None):
+    try:
+        call()
+    except BoxAPIError as e:
+        got = (e.response_info.status_code, e.response_info.code)
+        check(got[0] == status and (code is None or got[1] == code), f"{what} -> {got[0]} {got[1]}")
+        return
+    check(False, f"{what} must fail with {status}")
+
+
 def main():
     base, token = sys.argv[1].rstrip("/"), sys.argv[2]
     client = BoxClient(auth=BoxDeveloperTokenAuth(token=token)).with_custom_base_urls(
-        BaseUrls(
-            # The SDK appends /2.0 itself, as with Box's own hosts.
-            base_url=base,
-            upload_url=f"{base}/api",
-            oauth_2_url=f"{base}/api/oauth2",
-        )
+        base_urls(base)
     )
 
     me = client.users.get_user_me()
@@ -89,8 +131,138 @@ def main():
     except BoxAPIError as e:
         check(e.response_info.status_code == 404, "missing file -> 404")
 
+    restored = client.trashed_files.restore_file_from_trash(f.id)
+    check(restored.item_status == "active", "trashed_files.restore_file_from_trash")
+
+    more_of_the_sdk(base, client, folder, restored, data)
+
     client.folders.delete_folder_by_id(folder.id, recursive=True)
     print("official Python SDK: all checks passed")
+
+
+def more_of_the_sdk(base, client, folder, f, data):
+    """Versions, preflight, copy, move, pagination, shared links,
+    collaborations, search, events, and the OAuth 2 and client-credentials
+    grants, each through the SDK's own calls."""
+    v2 = b"second version" * 100
+    client.uploads.upload_file_version(f.id, UploadFileVersionAttributes(name=f.name), io.BytesIO(v2))
+    versions = client.file_versions.get_file_versions(f.id)
+    check(len(versions.entries) == 1 and versions.entries[0].sha_1 == hashlib.sha1(data).hexdigest(),
+          "uploads.upload_file_version keeps the old version (file_versions.get_file_versions)")
+    check(client.downloads.download_file(f.id).read() == v2, "the new version downloads")
+
+    expect_error(
+        lambda: client.uploads.preflight_file_upload_check(
+            name=f.name, size=10, parent=PreflightFileUploadCheckParent(id=folder.id)),
+        409, "uploads.preflight_file_upload_check on a taken name", "item_name_in_use")
+    ok = client.uploads.preflight_file_upload_check(
+        name="free-name.bin", size=10, parent=PreflightFileUploadCheckParent(id=folder.id))
+    check(ok.upload_url, "preflight on a free name gives an upload URL")
+
+    sub = client.folders.create_folder("sub", CreateFolderParent(id=folder.id))
+    copied = client.files.copy_file(f.id, CopyFileParent(id=sub.id), name="copied.bin")
+    check(copied.name == "copied.bin" and copied.sha_1 == hashlib.sha1(v2).hexdigest(), "files.copy_file")
+    moved = client.files.update_file_by_id(copied.id, parent=UpdateFileByIdParent(id=folder.id))
+    check(moved.parent.id == folder.id, "files.update_file_by_id (move)")
+
+    for i in range(5):
+        client.uploads.upload_file(
+            UploadFileAttributes(name=f"page-{i}.txt", parent=UploadFileAttributesParentField(id=folder.id)),
+            io.BytesIO(b"x" * i),
+        )
+    seen, offset = [], 0
+    while True:
+        page = client.folders.get_folder_items(folder.id, offset=offset, limit=3)
+        seen += [e.name for e in page.entries]
+        offset += len(page.entries)
+        if not page.entries or offset >= page.total_count:
+            break
+    everything = [e.name for e in client.folders.get_folder_items(folder.id, limit=1000).entries]
+    check(seen == everything and len(seen) == page.total_count, f"offset pagination ({len(seen)} items)")
+    seen, marker = [], None
+    while True:
+        page = client.folders.get_folder_items(folder.id, usemarker=True, marker=marker, limit=2)
+        seen += [e.name for e in page.entries]
+        marker = page.next_marker
+        if not marker:
+            break
+    check(seen == everything, "marker pagination")
+
+    # A second user, made through the emulator's admin API.
+    other = admin(base, "users", {"name": "SDK Other", "login": "sdk-other@example.com"})
+    other_client = BoxClient(auth=BoxDeveloperTokenAuth(token=other["access_token"])).with_custom_base_urls(
+        base_urls(base))
+    expect_error(lambda: other_client.files.get_file_by_id(f.id), 404, "another user cannot see the file")
+
+    linked = client.shared_links_files.add_share_link_to_file(
+        f.id, "shared_link",
+        shared_link=AddShareLinkToFileSharedLink(access=AddShareLinkToFileSharedLinkAccessField.OPEN))
+    url = linked.shared_link.url
+    check(url, "shared_links_files.add_share_link_to_file")
+    found = other_client.shared_links_files.find_file_for_shared_link(f"shared_link={url}")
+    check(found.id == f.id, "shared_links_files.find_file_for_shared_link (BoxApi header)")
+
+    collab = client.user_collaborations.create_collaboration(
+        CreateCollaborationItem(type=CreateCollaborationItemTypeField.FOLDER, id=sub.id),
+        CreateCollaborationAccessibleBy(type=CreateCollaborationAccessibleByTypeField.USER, id=other["id"]),
+        CreateCollaborationRole.VIEWER,
+    )
+    check(collab.id, "user_collaborations.create_collaboration")
+    shared_items = other_client.folders.get_folder_items(sub.id)
+    check(shared_items.total_count == 0, "the collaborator lists the folder")
+    client.uploads.upload_file(
+        UploadFileAttributes(name="for-other.txt", parent=UploadFileAttributesParentField(id=sub.id)),
+        io.BytesIO(b"hello other"),
+    )
+    shared_items = other_client.folders.get_folder_items(sub.id)
+    check([e.name for e in shared_items.entries] == ["for-other.txt"], "the collaborator sees new files")
+
+    hits = client.search.search_for_content(query="page-")
+    check(sorted(e.name for e in hits.entries) == [f"page-{i}.txt" for i in range(5)], "search.search_for_content")
+
+    now = client.events.get_events(stream_position="now")
+    client.folders.create_folder("after-now", CreateFolderParent(id=folder.id))
+    later = client.events.get_events(stream_position=str(now.next_stream_position))
+    kinds = [(e.event_type, e.source.name if e.source else None) for e in later.entries]
+    check(any(k[1] == "after-now" for k in kinds), f"events.get_events from a stream position ({kinds})")
+
+    # OAuth 2: the SDK builds the authorize URL for Box's host; the same
+    # query is sent to the emulator's authorize page, which approves at once.
+    app = admin(base, "apps", {"redirect_uris": ["http://127.0.0.1:9/callback"]})
+    oauth = BoxOAuth(OAuthConfig(client_id=app["client_id"], client_secret=app["client_secret"]))
+    authorize = oauth.get_authorize_url(
+        options=GetAuthorizeUrlOptions(redirect_uri="http://127.0.0.1:9/callback", state="xyz"))
+    query = urllib.parse.urlsplit(authorize).query
+    parts = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port)
+    conn.request("GET", f"/api/oauth2/authorize?{query}")
+    resp = conn.getresponse()
+    location = resp.getheader("location") or ""
+    conn.close()
+    params = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    check(resp.status in (302, 303) and params.get("state") == ["xyz"], "authorize redirects with code and state")
+    oauth_client = BoxClient(auth=oauth).with_custom_base_urls(base_urls(base))
+    oauth.get_tokens_authorization_code_grant(params["code"][0], network_session=oauth_client.network_session)
+    check(oauth_client.users.get_user_me().id, "BoxOAuth: get_tokens_authorization_code_grant")
+    oauth.refresh_token(network_session=oauth_client.network_session)
+    check(oauth_client.users.get_user_me().id, "BoxOAuth: refresh_token (rotating refresh token)")
+
+    ccg = BoxClient(auth=BoxCCGAuth(CCGConfig(
+        client_id=app["client_id"], client_secret=app["client_secret"], user_id=other["id"]))).with_custom_base_urls(
+        base_urls(base))
+    check(ccg.users.get_user_me().id == other["id"], "BoxCCGAuth: client credentials as a user")
+    enterprise = BoxClient(auth=BoxCCGAuth(CCGConfig(
+        client_id=app["client_id"], client_secret=app["client_secret"], enterprise_id="1"))).with_custom_base_urls(
+        base_urls(base))
+    check(enterprise.users.get_user_me().id == app["service_user"], "BoxCCGAuth: the app's service account")
+    bad = BoxClient(auth=BoxCCGAuth(CCGConfig(
+        client_id=app["client_id"], client_secret="wrong", enterprise_id="1"))).with_custom_base_urls(
+        base_urls(base))
+    try:
+        bad.users.get_user_me()
+        check(False, "a wrong client secret must fail")
+    except BoxAPIError as e:
+        check(e.response_info.status_code in (400, 401), f"wrong client secret -> {e.response_info.status_code}")
 
 
 if __name__ == "__main__":
