@@ -890,6 +890,55 @@ created="1129537520" pdated="1129537520">
         assert_eq!(run(cut, true, usize::MAX), run(cut, false, usize::MAX));
     }
 
+    /// Damaged documents (bytes replaced, inserted or removed at random,
+    /// favouring the characters markup is made of) never panic, and the fast
+    /// path gives exactly what the generic path gives: the same entries, or
+    /// the same error.
+    #[test]
+    fn damaged_documents_never_panic_and_both_paths_agree() {
+        let doc = super::super::generate::tree_xml(4, 12);
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        const PICKS: &[u8] = b"<>/=\"' &;#x0123456789abcfilenametgs\n\xff\xc3";
+        for round in 0..400 {
+            let mut bytes = doc.clone().into_bytes();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % bytes.len();
+                let c = PICKS[(next() as usize) % PICKS.len()];
+                match next() % 3 {
+                    0 => bytes[at] = c,
+                    1 => bytes.insert(at, c),
+                    _ => {
+                        bytes.remove(at);
+                    }
+                }
+            }
+            let run_bytes = |fast: bool, step: usize| {
+                struct Trickle<'a>(&'a [u8], usize);
+                impl Read for Trickle<'_> {
+                    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                        let n = self.0.len().min(self.1).min(buf.len());
+                        buf[..n].copy_from_slice(&self.0[..n]);
+                        self.0 = &self.0[n..];
+                        Ok(n)
+                    }
+                }
+                let mut r = TreeReader::new(Trickle(&bytes, step));
+                r.fast = fast;
+                r.collect::<Result<Vec<_>>>().map_err(|e| e.to_string())
+            };
+            let want = run_bytes(false, usize::MAX);
+            for step in [usize::MAX, 97] {
+                assert_eq!(run_bytes(true, step), want, "round {round}, step {step}");
+            }
+        }
+    }
+
     #[test]
     fn truncated_and_bad_ids_fail() {
         let cut = &REFERENCE[..REFERENCE.len() / 2];
