@@ -524,17 +524,7 @@ impl State {
         attrs: impl Iterator<Item = (&'b [u8], &'b [u8])>,
         pos: u64,
     ) -> Result<TreeFile> {
-        let mut f = TreeFile {
-            id: 0,
-            file_name: String::new(),
-            keyword: String::new(),
-            shared: false,
-            size: 0,
-            created: None,
-            updated: None,
-            tags: Vec::new(),
-            extra: Vec::new(),
-        };
+        let mut f = TreeFile::blank();
         let mut have_id = false;
         for (key, value) in attrs {
             let num = |what: &str| -> Result<u64> {
