@@ -121,6 +121,8 @@ pub struct Shared {
     pub sessions: Mutex<HashMap<String, crate::v2::uploads::Session>>,
     /// v1 tickets: `None` until approved on the auth page, then the user.
     pub tickets: Mutex<HashMap<String, Option<u64>>>,
+    /// Encoded v1 account trees, reused while the store is unchanged.
+    pub v1_trees: crate::v1::TreeCache,
 }
 
 impl std::fmt::Debug for Shared {
@@ -216,6 +218,7 @@ impl EmulatorBuilder {
             downloads: Mutex::new(HashMap::new()),
             sessions: Mutex::new(sessions),
             tickets: Mutex::new(HashMap::new()),
+            v1_trees: crate::v1::TreeCache::default(),
         });
         let default_user = match shared.store.read(|st| st.users.keys().next().copied()) {
             Some(id) => id,

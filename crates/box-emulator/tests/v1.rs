@@ -483,3 +483,73 @@ async fn ticket_flow_tree_and_transfers() {
     .await;
     assert_eq!(tag(&r, "status"), Some("not_logged_in"));
 }
+
+/// `get_account_tree` answers are reused only while nothing changed: a new
+/// file, a rename or a new tag shows at once, and one user's cached tree is
+/// never another's.
+#[tokio::test]
+async fn account_trees_follow_every_change() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let token = login(&emu).await;
+    let tree = |token: String| {
+        let emu = &emu;
+        async move {
+            rest(
+                emu,
+                &[
+                    ("action", "get_account_tree"),
+                    ("api_key", "key"),
+                    ("auth_token", &token),
+                    ("folder_id", "0"),
+                    ("params[]", "nozip"),
+                ],
+            )
+            .await
+        }
+    };
+    let first = tree(token.clone()).await;
+    assert_eq!(
+        tree(token.clone()).await,
+        first,
+        "unchanged tree, same answer"
+    );
+    let r = upload(&emu, &format!("upload/{token}/0"), "one.txt", b"1".to_vec()).await;
+    let id = attr(&r, "id").to_string();
+    let second = tree(token.clone()).await;
+    assert!(second.contains("file_name=\"one.txt\""), "{second}");
+    let r = rest(
+        &emu,
+        &[
+            ("action", "rename"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("target", "file"),
+            ("target_id", &id),
+            ("new_name", "two.txt"),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("s_rename_node"), "{r}");
+    let third = tree(token.clone()).await;
+    assert!(
+        third.contains("file_name=\"two.txt\"") && !third.contains("one.txt"),
+        "{third}"
+    );
+    let r = rest(
+        &emu,
+        &[
+            ("action", "add_to_tag"),
+            ("api_key", "key"),
+            ("auth_token", &token),
+            ("target", "file"),
+            ("target_id", &id),
+            ("tags[]", "urgent"),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&r, "status"), Some("addtotag_ok"), "{r}");
+    assert_ne!(tree(token.clone()).await, third, "a tag changes the tree");
+    let (_, other) = emu.create_user("Other", "other@example.com").unwrap();
+    let theirs = tree(other).await;
+    assert!(!theirs.contains("two.txt"), "{theirs}");
+}

@@ -65,10 +65,17 @@ pub enum Role {
 #[derive(Debug, Default)]
 pub struct State {
     next_id: u64,
+    /// Bumped by every write that changes something (see [`State::generation`]).
+    generation: u64,
     /// Users by id.
     pub users: BTreeMap<u64, User>,
-    /// Files and folders by id.
+    /// Files and folders by id. Changes of `parent` must go through the
+    /// transaction methods, which keep the children index in step.
     pub items: BTreeMap<u64, Item>,
+    /// Child ids (trashed or not) by parent id, so listing a folder does
+    /// not scan every item: without it, filling a folder with n files costs
+    /// n² name checks.
+    children_index: HashMap<u64, BTreeSet<u64>>,
     /// Collaborations by id.
     pub collabs: BTreeMap<u64, Collaboration>,
     /// Events by stream position.
@@ -193,6 +200,9 @@ impl Store {
         let out = f(&mut tx);
         let changed = tx.changed;
         let writes = tx.rows();
+        if changed {
+            inner.st.generation += 1;
+        }
         if let Some(db) = &mut inner.db {
             db.apply(&writes)
                 .map_err(|e| StoreError::Internal(format!("database write failed: {e}")))?;
@@ -221,6 +231,7 @@ fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
         for v in &i.versions {
             max_id = max_id.max(v.id);
         }
+        st.link(i.parent, i.id);
         st.items.insert(i.id, i);
     }
     for (_, c) in db.load::<Collaboration>(Table::Collab)? {
@@ -368,11 +379,37 @@ impl State {
         Ok(id)
     }
 
-    /// Live (non-trashed) children of a folder.
+    fn link(&mut self, parent: Option<u64>, child: u64) {
+        if let Some(p) = parent {
+            self.children_index.entry(p).or_default().insert(child);
+        }
+    }
+
+    fn unlink(&mut self, parent: Option<u64>, child: u64) {
+        if let Some(set) = parent.and_then(|p| self.children_index.get_mut(&p)) {
+            set.remove(&child);
+        }
+    }
+
+    /// All children of a folder, trashed or not, in id order.
+    fn all_children(&self, folder: u64) -> impl Iterator<Item = &Item> + '_ {
+        self.children_index
+            .get(&folder)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| self.items.get(c))
+    }
+
+    /// A number that changes whenever any record changes: what was derived
+    /// from the state at one generation is still true at the same one.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Live (non-trashed) children of a folder, in id order.
     pub fn children(&self, folder: u64) -> Vec<&Item> {
-        self.items
-            .values()
-            .filter(|i| i.parent == Some(folder) && i.trashed_at.is_none())
+        self.all_children(folder)
+            .filter(|i| i.trashed_at.is_none())
             .collect()
     }
 
@@ -381,7 +418,7 @@ impl State {
         let mut out = Vec::new();
         let mut stack = vec![id];
         while let Some(cur) = stack.pop() {
-            for i in self.items.values().filter(|i| i.parent == Some(cur)) {
+            for i in self.all_children(cur) {
                 out.push(i.id);
                 stack.push(i.id);
             }
@@ -746,6 +783,7 @@ impl Tx<'_> {
                 modified_by: by,
             },
         );
+        self.st.link(Some(parent), id);
         self.touch(Table::Item, id);
         Ok(id)
     }
@@ -885,6 +923,11 @@ impl Tx<'_> {
         let it = self.item_mut(id)?;
         it.name = new_name;
         it.parent = new_parent;
+        if moved {
+            self.st.unlink(item.parent, id);
+            self.st.link(new_parent, id);
+        }
+        let it = self.item_mut(id)?;
         if let Some(d) = upd.description {
             it.description = d;
         }
@@ -1048,6 +1091,8 @@ impl Tx<'_> {
         it.parent = Some(pid);
         it.name = name;
         it.etag += 1;
+        self.st.unlink(item.parent, id);
+        self.st.link(Some(pid), id);
         self.event("ITEM_UNDELETE_VIA_TRASH", id, user);
         Ok(id)
     }
@@ -1058,7 +1103,10 @@ impl Tx<'_> {
         let mut ids = self.st.descendants(id);
         ids.push(id);
         for i in ids {
-            self.st.items.remove(&i);
+            if let Some(gone) = self.st.items.remove(&i) {
+                self.st.unlink(gone.parent, i);
+            }
+            self.st.children_index.remove(&i);
             self.touch(Table::Item, i);
             let collabs: Vec<u64> = self
                 .st
@@ -1187,5 +1235,75 @@ impl Tx<'_> {
         self.st.collabs.remove(&id);
         self.touch(Table::Collab, id);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    fn blob() -> BlobInfo {
+        BlobInfo {
+            sha1: "da39a3ee5e6b4b0d3255bfef95601890afd80709".into(),
+            size: 0,
+        }
+    }
+
+    /// The children index matches a scan of every item after creates,
+    /// moves, copies, trash, restore (to the old and a new parent) and
+    /// purge, in memory and after reopening a persisted store.
+    #[test]
+    fn children_index_matches_a_full_scan() {
+        fn check(st: &State) {
+            let parents: BTreeSet<u64> = st.items.values().filter_map(|i| i.parent).collect();
+            for p in parents.iter().chain(st.children_index.keys()) {
+                let scanned: Vec<u64> = st
+                    .items
+                    .values()
+                    .filter(|i| i.parent == Some(*p))
+                    .map(|i| i.id)
+                    .collect();
+                let indexed: Vec<u64> = st.all_children(*p).map(|i| i.id).collect();
+                assert_eq!(indexed, scanned, "children of {p}");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let user = {
+            let store = Store::open(Some(dir.path())).unwrap();
+            let user = store.create_user("U", "u@example.com").unwrap().id;
+            let u = &user;
+            store
+                .write(|tx| {
+                    let a = tx.create_folder(*u, "0", "a")?.to_string();
+                    let b = tx.create_folder(*u, "0", "b")?.to_string();
+                    let f1 = tx.create_file(*u, &a, "1.txt", &blob())?.to_string();
+                    let f2 = tx.create_file(*u, &a, "2.txt", &blob())?.to_string();
+                    tx.create_file(*u, &b, "3.txt", &blob())?;
+                    let moved = ItemUpdate {
+                        parent: Some(b.clone()),
+                        ..ItemUpdate::default()
+                    };
+                    tx.update(*u, &f1, Kind::File, moved, None)?;
+                    tx.copy(*u, &a, Kind::Folder, &b, Some("a copy"))?;
+                    tx.trash(*u, &f2, Kind::File, true, None)?;
+                    tx.restore(*u, &f2, Kind::File, None, Some(&b))?;
+                    tx.trash(*u, &a, Kind::Folder, true, None)?;
+                    tx.restore(*u, &a, Kind::Folder, None, None)?;
+                    tx.trash(*u, &b, Kind::Folder, true, None)?;
+                    tx.purge(*u, &b, Kind::Folder)?;
+                    Ok(())
+                })
+                .unwrap();
+            store.read(check);
+            store.read(|st| assert!(st.items.len() >= 2));
+            user
+        };
+        let store = Store::open(Some(dir.path())).unwrap();
+        store.read(check);
+        store.read(|st| {
+            let root = st.users[&user].root_id;
+            let names: Vec<&str> = st.children(root).iter().map(|i| i.name.as_str()).collect();
+            assert_eq!(names, vec!["a"], "b and what was moved into it are purged");
+        });
     }
 }

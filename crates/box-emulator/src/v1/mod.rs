@@ -17,7 +17,8 @@ pub mod social;
 pub mod xml;
 pub mod zip;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
@@ -321,19 +322,76 @@ fn account_tree(shared: &Shared, user: u64, call: &Call) -> Response {
     let onelevel = call.has("params", "onelevel");
     let nofiles = call.has("params", "nofiles");
     let nozip = call.has("params", "nozip");
-    let tree = shared.store.read(|st| {
+    let key = TreeKey {
+        user,
+        folder: folder_id.to_owned(),
+        onelevel,
+        nofiles,
+        nozip,
+    };
+    let found = shared.store.read(|st| {
+        let generation = st.generation();
+        if let Some(payload) = shared.v1_trees.get(&key, generation) {
+            return Some(Ok(payload));
+        }
         let (id, _) = st.resolve(user, folder_id, Kind::Folder).ok()?;
         let folder = st.item(id)?;
         let mut out = String::new();
         folder_xml(st, folder, onelevel, nofiles, 0, &mut out);
-        Some(out)
+        Some(Err((generation, out)))
     });
-    let Some(tree) = tree else {
-        return status_only("e_folder_id");
+    let payload = match found {
+        None => return status_only("e_folder_id"),
+        Some(Ok(cached)) => cached,
+        // Zipped outside the store's lock.
+        Some(Err((generation, tree))) => match zip::payload("tree", &tree, nozip) {
+            Ok(inner) => shared.v1_trees.put(key, generation, inner),
+            Err(_) => return status_only("e_zip"),
+        },
     };
-    match zip::payload("tree", &tree, nozip) {
-        Ok(inner) => xml_reply(response("listing_ok", &inner)),
-        Err(_) => status_only("e_zip"),
+    xml_reply(response("listing_ok", &payload))
+}
+
+/// What an account tree answer depends on, besides the store's state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct TreeKey {
+    user: u64,
+    folder: String,
+    onelevel: bool,
+    nofiles: bool,
+    nozip: bool,
+}
+
+/// Encoded `get_account_tree` payloads, each valid for the store generation
+/// it was made at ([`crate::store::State::generation`]). Encoding a big tree
+/// (XML, then DEFLATE) costs the emulator several times what decoding it
+/// costs a client; a client asking again for an unchanged tree gets the
+/// same bytes without that cost. At most [`TreeCache::CAPACITY`] entries.
+#[derive(Debug, Default)]
+pub struct TreeCache {
+    entries: Mutex<HashMap<TreeKey, (u64, Arc<str>)>>,
+}
+
+impl TreeCache {
+    /// Entries kept at most (all are dropped when full).
+    pub const CAPACITY: usize = 32;
+
+    fn get(&self, key: &TreeKey, generation: u64) -> Option<Arc<str>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn put(&self, key: TreeKey, generation: u64, payload: String) -> Arc<str> {
+        let payload: Arc<str> = payload.into();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, (generation, payload.clone()));
+        payload
     }
 }
 
@@ -929,7 +987,10 @@ async fn serve_download(
     };
     match tokio::fs::File::open(shared.store.blobs().path(&sha1)).await {
         Ok(f) => {
-            let mut r = Response::new(Body::from_stream(ReaderStream::new(f)));
+            let mut r = Response::new(Body::from_stream(ReaderStream::with_capacity(
+                f,
+                256 * 1024,
+            )));
             r.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             r.headers_mut().insert(

@@ -7,7 +7,7 @@ use flate2::Compression;
 
 /// Zips `data` as a single entry named `name`.
 pub fn zip_one(name: &str, data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = DeflateEncoder::new(Vec::new(), Compression::default());
+    let mut enc = DeflateEncoder::new(Vec::new(), Compression::fast());
     enc.write_all(data)?;
     let compressed = enc.finish()?;
     let crc = crc32fast::hash(data);

@@ -279,12 +279,13 @@ const FAST_WINDOW: usize = 16 * 1024;
 const FAST_BATCH: usize = 64;
 
 /// Parses one ordinary file element at the start of `b` (after optional
-/// whitespace): `<file` with only the attributes this crate knows, values in
-/// double quotes, numbers as plain digits, then either `/>` or `>` followed by
-/// `<tags>` of `<tag id="N" />` and `</file>`. Returns the bytes consumed and
-/// fills `f` (a blank file), or `None` for anything else — including anything malformed or
-/// cut off by the end of the buffer — which the generic path then handles
-/// (and reports) exactly as it would have.
+/// whitespace): `<file` with values in double quotes (attributes this crate
+/// does not interpret go to `extra`, as on the generic path), numbers as
+/// plain digits, then either `/>` or `>` followed by `<tags>` of
+/// `<tag id="N" />` and `</file>`. Returns the bytes consumed, having filled
+/// `f` (a blank file), or `None` for anything else — including anything
+/// malformed or cut off by the end of the buffer — which the generic path
+/// then handles (and reports) exactly as it would have.
 fn fast_file(b: &[u8], f: &mut TreeFile) -> Option<usize> {
     let mut i = skip_ws(b, 0);
     if !b.get(i..)?.starts_with(b"<file") || !is_ws(*b.get(i + 5)?) {
@@ -314,8 +315,15 @@ fn fast_file(b: &[u8], f: &mut TreeFile) -> Option<usize> {
         let rest = b.get(i..)?;
         let k = if has_prefix(rest, FILE_KEYS[expect % FILE_KEYS.len()]) {
             expect % FILE_KEYS.len()
+        } else if let Some(k) = FILE_KEYS.iter().position(|key| has_prefix(rest, key)) {
+            k
         } else {
-            FILE_KEYS.iter().position(|key| has_prefix(rest, key))?
+            // An attribute this crate does not interpret (the emulator's
+            // `sha1`, the reference's `pdated` typo): kept in `extra`.
+            let (key, value, next) = other_attribute(b, i)?;
+            f.extra.push((key, value));
+            i = next + 1;
+            continue;
         };
         expect = k + 1;
         i += FILE_KEYS[k].len();
@@ -334,26 +342,8 @@ fn fast_file(b: &[u8], f: &mut TreeFile) -> Option<usize> {
                 }
             }
             1 | 2 => {
-                let vs = i;
-                let mut escaped = false;
-                loop {
-                    match *b.get(i)? {
-                        b'"' => break,
-                        b'<' => return None,
-                        b'&' => {
-                            escaped = true;
-                            i += 1;
-                        }
-                        _ => i += 1,
-                    }
-                }
-                let raw = &b[vs..i];
-                let value = if escaped {
-                    crate::xml::text_of(raw)
-                } else {
-                    // Invalid UTF-8 goes the generic (lossy) way.
-                    std::str::from_utf8(raw).ok()?.to_owned()
-                };
+                let (value, end) = string_value(b, i)?;
+                i = end;
                 if k == 1 {
                     f.file_name = value;
                 } else {
@@ -416,6 +406,51 @@ const FILE_KEYS: [&[u8]; 7] = [
     b"created=\"",
     b"updated=\"",
 ];
+
+/// A double-quoted string value starting at `i`: the value and the index of
+/// its closing quote. `None` (leave it to the generic path) for a `<` inside,
+/// invalid UTF-8 or the end of the buffer.
+fn string_value(b: &[u8], mut i: usize) -> Option<(String, usize)> {
+    let vs = i;
+    let mut escaped = false;
+    loop {
+        match *b.get(i)? {
+            b'"' => break,
+            b'<' => return None,
+            b'&' => {
+                escaped = true;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let raw = &b[vs..i];
+    let value = if escaped {
+        crate::xml::text_of(raw)
+    } else {
+        std::str::from_utf8(raw).ok()?.to_owned()
+    };
+    Some((value, i))
+}
+
+/// `key="value"` at `i` for a key the fast path does not know: the key, the
+/// value and the index of the closing quote.
+fn other_attribute(b: &[u8], mut i: usize) -> Option<(String, String, usize)> {
+    let ks = i;
+    loop {
+        match *b.get(i)? {
+            b'=' => break,
+            c if is_ws(c) || matches!(c, b'>' | b'/' | b'<' | b'"' | b'\'') => return None,
+            _ => i += 1,
+        }
+    }
+    if i == ks || *b.get(i + 1)? != b'"' {
+        return None;
+    }
+    let key = std::str::from_utf8(&b[ks..i]).ok()?.to_owned();
+    let (value, end) = string_value(b, i + 2)?;
+    Some((key, value, end))
+}
 
 /// `starts_with` for short prefixes, inlined rather than a `memcmp` call
 /// (which showed in the profile).
@@ -859,6 +894,9 @@ created="1129537520" pdated="1129537520">
             r#"<file id="11" size="99999999999999999999"/>"#,
             r#"<file file_name="no id"/>"#,
             r#"<file id="12" file_name="k"><!-- c --></file>"#,
+            r#"<file id="13" x:y="a &amp; b" sha1="da39" file_name="l" size="3"/>"#,
+            r#"<file id="14" =""/>"#,
+            r#"<file id="15" k="v/>"#,
         ];
         for (k, file) in files.iter().enumerate() {
             let doc = format!(
