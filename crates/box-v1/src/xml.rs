@@ -7,7 +7,9 @@
 //! `<folders>`), and text that is not valid XML escaping (a raw `&` in a URL)
 //! is kept as written. Strict where guessing would be unsafe: a closing tag
 //! matching no open element, text outside the root and a document that ends
-//! inside an element are [`Error::Decode`] errors naming the byte offset.
+//! inside an element are [`Error::Decode`] errors naming the byte offset,
+//! and so is nesting deeper than [`MAX_DEPTH`] (a hostile answer of nested
+//! tags would otherwise build a tree whose recursive drop overflows the stack).
 //!
 //! The account tree is never built with this module: see [`crate::tree`].
 
@@ -89,6 +91,10 @@ pub(crate) fn text_of(raw: &[u8]) -> String {
     }
 }
 
+/// The deepest element nesting this parser accepts. v1 envelopes and
+/// their small payloads nest a handful of levels.
+pub const MAX_DEPTH: usize = 256;
+
 /// The result of [`parse_document`].
 #[derive(Debug)]
 pub(crate) struct Parsed {
@@ -120,6 +126,12 @@ pub(crate) fn parse_document(what: &str, input: &[u8], stop_at: &[&str]) -> Resu
             Event::Start(e) => {
                 if root.is_some() {
                     return Err(err(pos, "content after the root element".into()));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(err(
+                        pos,
+                        format!("elements nested deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                 let el = Element {
@@ -283,6 +295,22 @@ mod tests {
         assert!(e.to_string().contains("inside <b>"), "{e}");
         let e = parse_document("test", b"<a></z></a>", &[]).unwrap_err();
         assert!(e.to_string().contains("</z>"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_a_decode_error_not_a_stack_overflow() {
+        // Closed by the lenient `</response>`, this would build a tree
+        // 200 000 levels deep whose drop overflows the stack.
+        let mut doc = String::from("<response><status>ok</status>");
+        doc.push_str(&"<x>".repeat(200_000));
+        doc.push_str("</response>");
+        let e = parse_document("t", doc.as_bytes(), &[]).unwrap_err();
+        assert!(matches!(e, Error::Decode { .. }), "{e}");
+        assert!(e.to_string().contains("deeper than 256"), "{e}");
+
+        let mut ok = "<x>".repeat(MAX_DEPTH);
+        ok.push_str(&"</x>".repeat(MAX_DEPTH));
+        assert!(parse_document("t", ok.as_bytes(), &[]).is_ok());
     }
 
     #[test]
