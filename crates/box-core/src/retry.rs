@@ -123,9 +123,9 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     if let Ok(secs) = v.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs));
-        }
+        // `try_`: a huge value ("1e30") would make `from_secs_f64` panic.
+        // Negative, non-finite and out-of-range values are no answer.
+        return Duration::try_from_secs_f64(secs).ok();
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(
@@ -193,6 +193,11 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+        // A server's header must never panic the client.
+        assert_eq!(parse_retry_after("1e30"), None);
+        assert_eq!(parse_retry_after("inf"), None);
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("-0.5"), None);
         assert_eq!(parse_retry_after("-3"), None);
     }
 }
