@@ -331,7 +331,8 @@ impl ByteRange {
             )));
         }
         let end = match self.end {
-            Some(e) => (e + 1).min(size),
+            // Saturating: `end == u64::MAX` means "to the end", not an overflow.
+            Some(e) => e.saturating_add(1).min(size),
             None => size,
         };
         Ok(self.start..end)
@@ -409,5 +410,10 @@ mod tests {
         assert!(r.resolve(2).is_err());
         assert_eq!(ByteRange::from_offset(3).resolve(10).unwrap(), 3..10);
         assert!(ByteRange::new(5, 1).is_err());
+        // An open-ended range written with the largest end (overflowed `end + 1`).
+        assert_eq!(
+            ByteRange::new(3, u64::MAX).unwrap().resolve(10).unwrap(),
+            3..10
+        );
     }
 }
