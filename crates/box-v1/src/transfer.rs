@@ -286,9 +286,7 @@ impl Client {
         folder_id: u64,
         sent: &[(String, Bytes)],
         outcome: &mut UploadOutcome,
-    ) -> Result<()> {
-        use box_core::{Item, StorageExt};
-        use sha1::{Digest, Sha1};
+    ) {
         for result in &mut outcome.files {
             let UploadResult::Failed { file_name, error } = result else {
                 continue;
@@ -299,30 +297,17 @@ impl Client {
             let Some((_, bytes)) = sent.iter().find(|(n, _)| n == file_name) else {
                 continue;
             };
-            let parent = box_core::FolderId::new(folder_id.to_string());
-            let Some(Item::File(existing)) = self.find_child(&parent, file_name).await? else {
-                continue;
-            };
-            let Ok(id) = existing.id.as_str().parse::<u64>() else {
-                continue;
-            };
-            let info = self
-                .send(&crate::actions::GetFileInfo { file_id: id })
-                .await?;
-            let digest = Sha1::digest(bytes);
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            if info.size == bytes.len() as u64 && info.sha1.eq_ignore_ascii_case(&hex) {
-                tracing::debug!(
-                    file_id = id,
-                    "v1 upload: a replay's conflict is the upload itself"
-                );
-                *result = UploadResult::Uploaded {
-                    file_name: info.file_name,
-                    id,
-                    folder_id: Some(info.folder_id),
-                    shared: info.shared,
-                    public_name: info.shared_name,
-                };
+            match self.stored_copy(folder_id, file_name, bytes).await {
+                Ok(Some(uploaded)) => {
+                    tracing::debug!("v1 upload: a replay's conflict is the upload itself");
+                    *result = uploaded;
+                }
+                Ok(None) => {}
+                // The conflict stands, as the server reported it; the other
+                // files' results are kept.
+                Err(e) => {
+                    tracing::warn!(error = %e, "v1 upload: could not check a conflict after a replay")
+                }
             }
         }
         if outcome
@@ -332,7 +317,36 @@ impl Client {
         {
             outcome.status = "upload_ok".to_owned();
         }
-        Ok(())
+    }
+
+    /// The folder's file called `name`, as an upload result, if it holds
+    /// exactly `bytes` (same size and SHA-1).
+    async fn stored_copy(
+        &self,
+        folder_id: u64,
+        name: &str,
+        bytes: &Bytes,
+    ) -> Result<Option<UploadResult>> {
+        use box_core::{Item, Sha1Hex, StorageExt};
+        let parent = box_core::FolderId::new(folder_id.to_string());
+        let Some(Item::File(existing)) = self.find_child(&parent, name).await? else {
+            return Ok(None);
+        };
+        let Ok(id) = existing.id.as_str().parse::<u64>() else {
+            return Ok(None);
+        };
+        let info = self
+            .send(&crate::actions::GetFileInfo { file_id: id })
+            .await?;
+        let same = info.size == bytes.len() as u64
+            && info.sha1.eq_ignore_ascii_case(Sha1Hex::of(bytes).as_str());
+        Ok(same.then_some(UploadResult::Uploaded {
+            file_name: info.file_name,
+            id,
+            folder_id: Some(info.folder_id),
+            shared: info.shared,
+            public_name: info.shared_name,
+        }))
     }
 
     async fn post_multipart_once(
@@ -404,7 +418,7 @@ impl Client {
             .await?;
         let mut outcome = UploadOutcome::from_response(&r)?;
         if let (true, Some(sent)) = (maybe_acted, sent) {
-            self.reconcile(folder_id, &sent, &mut outcome).await?;
+            self.reconcile(folder_id, &sent, &mut outcome).await;
         }
         Ok(outcome)
     }
