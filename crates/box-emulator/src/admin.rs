@@ -257,9 +257,11 @@ async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<FaultConfig> {
 async fn put_faults(
     State(shared): State<Arc<Shared>>,
     JsonBody(cfg): JsonBody<FaultConfig>,
-) -> Json<FaultConfig> {
+) -> ApiResult<Json<FaultConfig>> {
+    cfg.validate()
+        .map_err(|e| ApiError::bad_request("bad_request", e))?;
     shared.faults.set(cfg);
-    Json(shared.faults.config())
+    Ok(Json(shared.faults.config()))
 }
 
 async fn health() -> Json<Value> {

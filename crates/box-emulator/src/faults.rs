@@ -60,6 +60,25 @@ pub struct FaultRule {
     pub include_exempt: bool,
 }
 
+impl FaultRule {
+    /// Checks that the rule can be applied: a schedule of at least 1, a
+    /// rate within 0..=1 and, for a status fault, a 4xx or 5xx status.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.every == Some(0) {
+            return Err("every must be at least 1".into());
+        }
+        if self.rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
+            return Err("rate must be within 0..=1".into());
+        }
+        if let Fault::Status { status, .. } = self.fault {
+            if !(400..=599).contains(&status) {
+                return Err(format!("status must be 4xx or 5xx, not {status}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A complete fault configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FaultConfig {
@@ -75,6 +94,14 @@ pub struct FaultConfig {
 }
 
 impl FaultConfig {
+    /// Checks that every rule can be applied (see [`FaultRule::validate`]).
+    pub fn validate(&self) -> Result<(), String> {
+        self.rules
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, rule)| rule.validate().map_err(|e| format!("rule {i}: {e}")))
+    }
+
     /// Parses a CLI rule: `KIND[:ARG](@RATE|#EVERY)[~PATH_PREFIX]` where KIND is a
     /// status number, `reset`, `latency` (ARG = ms) or `commit202` (ARG = seconds);
     /// for statuses ARG is `Retry-After`. Examples: `503@0.1`, `429:2#3`,
@@ -86,15 +113,9 @@ impl FaultConfig {
         };
         let (head, rate, every) = if let Some((h, r)) = spec.split_once('@') {
             let r: f64 = r.parse().map_err(|_| format!("bad rate in {spec:?}"))?;
-            if !(0.0..=1.0).contains(&r) {
-                return Err(format!("rate must be within 0..=1 in {spec:?}"));
-            }
             (h, Some(r), None)
         } else if let Some((h, n)) = spec.split_once('#') {
             let n: u64 = n.parse().map_err(|_| format!("bad schedule in {spec:?}"))?;
-            if n == 0 {
-                return Err(format!("schedule must be at least 1 in {spec:?}"));
-            }
             (h, None, Some(n))
         } else {
             (spec, Some(1.0), None)
@@ -118,23 +139,22 @@ impl FaultConfig {
                 let status: u16 = status
                     .parse()
                     .map_err(|_| format!("unknown fault kind {status:?}"))?;
-                if !(400..=599).contains(&status) {
-                    return Err(format!("fault status must be 4xx or 5xx: {status}"));
-                }
                 Fault::Status {
                     status,
                     retry_after: arg,
                 }
             }
         };
-        Ok(FaultRule {
+        let rule = FaultRule {
             fault,
             rate,
             every,
             path_prefix: prefix,
             method: None,
             include_exempt: false,
-        })
+        };
+        rule.validate().map_err(|e| format!("{e} in {spec:?}"))?;
+        Ok(rule)
     }
 }
 
@@ -225,7 +245,8 @@ impl Faults {
             }
             st.seen[i] += 1;
             let hit = match (rule.every, rule.rate) {
-                (Some(n), _) => st.seen[i] % n == 0,
+                // A zero schedule (possible through `set`) never fires.
+                (Some(n), _) => st.seen[i].checked_rem(n) == Some(0),
                 (None, Some(r)) => st.rng.gen_bool(r.clamp(0.0, 1.0)),
                 (None, None) => false,
             };
@@ -260,6 +281,7 @@ mod tests {
         assert!(FaultConfig::parse_rule("bogus@0.1").is_err());
         assert!(FaultConfig::parse_rule("503@1.5").is_err());
         assert!(FaultConfig::parse_rule("200").is_err());
+        assert!(FaultConfig::parse_rule("503#0").is_err());
     }
 
     #[test]

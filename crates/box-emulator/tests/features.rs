@@ -257,3 +257,45 @@ async fn admin_http_api() {
     let (_, counters) = call(client().get(format!("{admin}/counters"))).await;
     assert_eq!(counters["requests_by_route"]["GET /2.0/search"], 1);
 }
+
+/// A fault rule the admin API cannot honour (`every: 0`, a rate outside
+/// 0..=1, a status that is not 4xx/5xx) is refused with a Box error body,
+/// and the configuration in force is left as it was; a zero schedule set
+/// through the handle never fires instead of breaking every request.
+#[tokio::test]
+async fn admin_refuses_fault_rules_it_cannot_apply() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let admin = emu.admin_url();
+    let me = format!("{}/users/me", emu.api_url());
+    let t = emu.default_token().to_string();
+    for rule in [
+        json!({"fault": {"kind": "status", "status": 503}, "every": 0}),
+        json!({"fault": {"kind": "status", "status": 503}, "rate": 1.5}),
+        json!({"fault": {"kind": "status", "status": 200}, "rate": 1.0}),
+    ] {
+        let (s, body) = call(
+            client()
+                .put(format!("{admin}/faults"))
+                .json(&json!({"seed": 1, "rules": [rule]})),
+        )
+        .await;
+        assert_eq!(s, 400, "{rule}: {body}");
+        assert_eq!(body["code"], "bad_request", "{body}");
+        let (_, cfg) = call(client().get(format!("{admin}/faults"))).await;
+        assert_eq!(cfg["rules"], json!([]), "{cfg}");
+        let (s, _) = call(client().get(&me).bearer_auth(&t)).await;
+        assert_eq!(s, 200);
+    }
+    emu.set_faults(box_emulator::FaultConfig {
+        seed: 1,
+        rules: vec![box_emulator::FaultRule {
+            every: Some(0),
+            ..box_emulator::FaultConfig::parse_rule("503").unwrap()
+        }],
+        expire_tokens_after: None,
+    });
+    for _ in 0..3 {
+        let (s, _) = call(client().get(&me).bearer_auth(&t)).await;
+        assert_eq!(s, 200);
+    }
+}
