@@ -134,4 +134,24 @@ mod tests {
             "https://web.example/api/1.0/auth/tk"
         );
     }
+
+    #[test]
+    fn base_urls_must_be_http() {
+        // A URL with no path to append to used to build, then panic in
+        // `auth_url` and on every call.
+        for bad in [
+            "mailto:box@example.com",
+            "data:text/plain,x",
+            "ftp://x.example",
+        ] {
+            let e = Client::builder("key").web_base(bad).build().unwrap_err();
+            assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e}");
+            assert!(Client::builder("key").api_base(bad).build().is_err());
+            assert!(Client::builder("key").upload_base(bad).build().is_err());
+        }
+        assert!(Client::builder("key")
+            .api_base("http://127.0.0.1:9/")
+            .build()
+            .is_ok());
+    }
 }

@@ -143,11 +143,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; fails on an unparsable base URL.
+    /// Builds the client; fails on a base URL that does not parse or is not
+    /// `http(s)://…` ([`Error::InvalidInput`]).
     pub fn build(self) -> Result<Client> {
         let parse = |what: &str, s: &str| {
-            Url::parse(s.trim_end_matches('/'))
-                .map_err(|e| Error::invalid_input(format!("{what} {s:?}: {e}")))
+            let u = Url::parse(s.trim_end_matches('/'))
+                .map_err(|e| Error::invalid_input(format!("{what} {s:?}: {e}")))?;
+            // Paths are appended to the base; a `mailto:`-like URL has no path
+            // to append to.
+            if !matches!(u.scheme(), "http" | "https") || u.cannot_be_a_base() {
+                return Err(Error::invalid_input(format!(
+                    "{what} {s:?}: not an http(s) URL"
+                )));
+            }
+            Ok(u)
         };
         Ok(Client {
             inner: Arc::new(Inner {
