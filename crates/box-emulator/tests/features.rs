@@ -299,3 +299,40 @@ async fn admin_refuses_fault_rules_it_cannot_apply() {
         assert_eq!(s, 200);
     }
 }
+
+/// A shared-link password never reaches an error message: seeding a
+/// name that is taken by a password-protected item fails with a message
+/// that describes the conflict without the item's link password or token.
+#[tokio::test]
+async fn seed_conflict_error_keeps_shared_link_secrets_out() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let t = emu.default_token().to_string();
+    let id = upload(&emu, &t, "top.txt", b"mine").await;
+    let (s, f) = call(
+        client()
+            .put(format!("{}/files/{id}", emu.api_url()))
+            .bearer_auth(&t)
+            .json(&json!({"shared_link": {"access": "open", "password": "hunter2-link-pw"}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{f}");
+    let url = f["shared_link"]["url"].as_str().unwrap().to_string();
+    let link_token = url.rsplit('/').next().unwrap().to_string();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("top.txt"), b"theirs").unwrap();
+    let (s, r) = call(
+        client()
+            .post(format!(
+                "{}/users/{}/seed",
+                emu.admin_url(),
+                emu.default_user()
+            ))
+            .json(&json!({"path": src.path()})),
+    )
+    .await;
+    assert_eq!(s, 400, "{r}");
+    let message = r["message"].as_str().unwrap();
+    assert!(message.contains("top.txt"), "{message}");
+    assert!(!message.contains("hunter2-link-pw"), "{message}");
+    assert!(!message.contains(&link_token), "{message}");
+}

@@ -57,8 +57,9 @@ pub struct Version {
     pub modified_by: u64,
 }
 
-/// A shared link on an item.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A shared link on an item. Its `Debug` leaves out the password and the
+/// token (which alone opens an `open` link), so items can be logged.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SharedLink {
     /// The random part of the link URL.
     pub token: String,
@@ -70,6 +71,17 @@ pub struct SharedLink {
     pub can_download: bool,
     /// Expiry time, if any.
     pub unshared_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for SharedLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedLink")
+            .field("access", &self.access)
+            .field("has_password", &self.password.is_some())
+            .field("can_download", &self.can_download)
+            .field("unshared_at", &self.unshared_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A file or a folder.
