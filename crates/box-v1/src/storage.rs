@@ -22,12 +22,12 @@
 //! the server's `s_folder_exists` / `e_filename_in_use`; moving a folder
 //! into its own subtree is refused locally with [`Error::InvalidInput`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use box_core::{
     validate_name, Body, ByteRange, Capabilities, DeleteMode, Error, File, FileId, Folder,
-    FolderId, Item, ItemId, Operation, Result, Sha1Hex, SharedLink, SharedLinkAccess,
+    FolderId, Item, ItemId, ItemKind, Operation, Result, Sha1Hex, SharedLink, SharedLinkAccess,
     SharedLinkOptions, Storage, StorageExt, Timestamp, User, WalkEntry,
 };
 use futures::stream::{self, BoxStream, StreamExt};
@@ -641,7 +641,11 @@ impl Storage for Client {
 
     fn search(&self, query: &str) -> BoxStream<'_, Result<Item>> {
         let query = query.to_owned();
-        stream::unfold(Some(1u32), move |page| {
+        // Items already yielded, by kind and id: a page that brings nothing
+        // new (a server ignoring `page`) ends the stream instead of
+        // repeating forever.
+        let seen: HashSet<(ItemKind, u64)> = HashSet::new();
+        stream::unfold((Some(1u32), seen), move |(page, mut seen)| {
             let query = query.clone();
             async move {
                 let page = page?;
@@ -653,16 +657,22 @@ impl Storage for Client {
                     })
                     .await;
                 match r {
-                    Err(e) => Some((vec![Err(e)], None)),
+                    Err(e) => Some((vec![Err(e)], (None, seen))),
                     Ok(res) => {
                         let n = res.files.len() + res.folders.len();
                         let mut items: Vec<Result<Item>> = Vec::with_capacity(n);
                         for f in res.folders {
+                            if !seen.insert((ItemKind::Folder, f.id)) {
+                                continue;
+                            }
                             let mut folder = Folder::new(f.id.to_string(), f.name);
                             folder.parent = f.parent_id.map(|p| FolderId::new(p.to_string()));
                             items.push(Ok(Item::Folder(folder)));
                         }
                         for f in res.files {
+                            if !seen.insert((ItemKind::File, f.id)) {
+                                continue;
+                            }
                             let mut file = File::new(f.id.to_string(), f.file_name);
                             file.parent = Some(FolderId::new(f.folder_id.to_string()));
                             file.size = f.size;
@@ -670,8 +680,9 @@ impl Storage for Client {
                             file.modified_at = ts(f.updated.or(f.created));
                             items.push(Ok(Item::File(file)));
                         }
-                        let next = (n as u32 >= SEARCH_PAGE).then_some(page + 1);
-                        Some((items, next))
+                        let full = n as u32 >= SEARCH_PAGE;
+                        let next = (full && !items.is_empty()).then_some(page.saturating_add(1));
+                        Some((items, (next, seen)))
                     }
                 }
             }

@@ -326,3 +326,39 @@ async fn storage_unsupported_and_conflicts() {
     assert_eq!(link.url, "https://web.example/shared/ojf3i2n100");
     c.delete(&item, DeleteMode::Trash).await.unwrap();
 }
+
+#[tokio::test]
+async fn search_ends_when_a_full_page_brings_nothing_new() {
+    // A server that ignores `page` and answers every request with the same
+    // full page: the stream used to ask for page after page forever.
+    let s = start().await;
+    let files: String = (1..=100)
+        .map(|i| format!(r#"<file id="{i}" file_name="f{i}.txt" folder_id="0" size="1"/>"#))
+        .collect();
+    s.set(
+        "search",
+        "text/xml",
+        format!("<response><status>search_results_ok</status><files>{files}</files></response>"),
+    );
+    let c = s.client(RequestForm::Rest);
+    let found: Vec<_> = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        c.search("f").collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the search stream ends");
+    assert_eq!(found.len(), 100);
+    assert!(found.iter().all(|r| r.is_ok()));
+    let pages: Vec<String> = s
+        .take_requests()
+        .iter()
+        .map(|r| {
+            r.query
+                .iter()
+                .find(|(k, _)| k == "page")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(pages, vec!["1", "2"]);
+}
