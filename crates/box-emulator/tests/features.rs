@@ -336,3 +336,34 @@ async fn seed_conflict_error_keeps_shared_link_secrets_out() {
     assert!(!message.contains("hunter2-link-pw"), "{message}");
     assert!(!message.contains(&link_token), "{message}");
 }
+
+/// A stream position past every event (up to u64::MAX) lists nothing and
+/// keeps the position, in the event list and in the long poll alike.
+#[tokio::test]
+async fn events_after_the_largest_stream_position() {
+    let emu = Emulator::builder()
+        .longpoll_timeout(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let t = emu.default_token().to_string();
+    upload(&emu, &t, "ev.txt", b"e").await;
+    let max = u64::MAX.to_string();
+    let (s, ev) = call(
+        client()
+            .get(format!("{}/events?stream_position={max}", emu.api_url()))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(s, 200, "{ev}");
+    assert_eq!(ev["chunk_size"], 0);
+    assert_eq!(ev["next_stream_position"], max.as_str());
+    let user = emu.default_user();
+    let (s, msg) = call(client().get(format!(
+        "{}/realtime?channel=u{user}-x&stream_position={max}",
+        emu.base_url()
+    )))
+    .await;
+    assert_eq!(s, 200, "{msg}");
+    assert_eq!(msg["message"], "reconnect");
+}

@@ -480,6 +480,14 @@ impl State {
         users
     }
 
+    /// Events after stream position `pos`, in order (none after `u64::MAX`).
+    pub fn events_after(&self, pos: u64) -> impl Iterator<Item = &Event> + '_ {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.events
+            .range((Excluded(pos), Unbounded))
+            .map(|(_, e)| e)
+    }
+
     /// Highest event stream position (0 when empty).
     pub fn last_event(&self) -> u64 {
         self.events.keys().next_back().copied().unwrap_or(0)

@@ -34,9 +34,7 @@ pub async fn list(
     shared.store.read(|st| {
         let pos = position(&params, st.last_event())?;
         let events: Vec<_> = st
-            .events
-            .range(pos + 1..)
-            .map(|(_, e)| e)
+            .events_after(pos)
             .filter(|e| e.user == caller.user)
             .take(limit)
             .collect();
@@ -92,9 +90,9 @@ pub async fn long_poll(
         Some(p) => p.parse().ok(),
         None => None,
     };
-    let pending = shared.store.read(|st| {
-        since.is_some_and(|pos: u64| st.events.range(pos + 1..).any(|(_, e)| e.user == user))
-    });
+    let pending = shared
+        .store
+        .read(|st| since.is_some_and(|pos: u64| st.events_after(pos).any(|e| e.user == user)));
     if pending {
         return Ok(Json(json!({"message": "new_change"})));
     }
