@@ -7,6 +7,9 @@
 //! - Deleting a folder passes `recursive=true`.
 //! - [`DeleteMode::Permanent`] deletes, then deletes from the trash.
 //! - Tags are read-modify-written with `If-Match`, so concurrent edits are not lost silently.
+//! - Web links have no copy endpoint and no tags in v2: [`Storage::copy`],
+//!   [`Storage::add_tags`] and [`Storage::remove_tags`] on a web link are
+//!   [`Error::Unsupported`], refused before any request.
 
 use async_trait::async_trait;
 use box_core::{
@@ -20,6 +23,9 @@ use serde_json::{json, Value};
 use crate::models;
 use crate::pagination::{paginate, Page, Paging};
 use crate::{seg, Client};
+
+/// The name [`Storage::backend`] reports.
+const BACKEND: &str = "v2";
 
 /// Fields asked for whenever a full item is needed.
 pub const ITEM_FIELDS: &[&str] = &[
@@ -83,6 +89,7 @@ impl Client {
     }
 
     async fn edit_tags(&self, item: &ItemId, f: impl Fn(&mut Vec<String>)) -> Result<Item> {
+        no_web_link(item, "tags")?;
         let current = self.get_any(item).await?;
         let mut tags = current.tags().to_vec();
         f(&mut tags);
@@ -91,6 +98,15 @@ impl Client {
         }
         self.update_item(item, json!({ "tags": tags }), current.etag())
             .await
+    }
+}
+
+/// Refuses `op` on a web link: `PUT /web_links/{id}` takes no `tags` (Box
+/// would drop them and answer 200) and there is no `/web_links/{id}/copy`.
+fn no_web_link(item: &ItemId, op: &str) -> Result<()> {
+    match item {
+        ItemId::WebLink(_) => Err(Error::unsupported(format!("{op} on a web link"), BACKEND)),
+        _ => Ok(()),
     }
 }
 
@@ -116,7 +132,7 @@ fn into_item(id: &ItemId, v: Value) -> Result<Item> {
 #[async_trait]
 impl Storage for Client {
     fn backend(&self) -> &'static str {
-        "v2"
+        BACKEND
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -211,6 +227,7 @@ impl Storage for Client {
     }
 
     async fn copy(&self, item: &ItemId, parent: &FolderId, new_name: Option<&str>) -> Result<Item> {
+        no_web_link(item, "copy")?;
         if let Some(n) = new_name {
             validate_name(n)?;
         }

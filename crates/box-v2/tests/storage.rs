@@ -185,3 +185,30 @@ async fn shared_links_descriptions_copies_and_search() {
     assert_eq!(found.len(), 1);
     assert_eq!(s.last().query_value("query").as_deref(), Some("contract"));
 }
+
+#[tokio::test]
+async fn web_link_copies_and_tags_are_unsupported_without_a_request() {
+    let s = MockServer::start(|_| {
+        json(
+            200,
+            j!({"type": "web_link", "id": "77", "etag": "1", "name": "Box", "url": "https://box.com"}),
+        )
+    })
+    .await;
+    let c = client(&s.url);
+    let link = ItemId::WebLink("77".into());
+    let e = c.copy(&link, &FolderId::root(), None).await.unwrap_err();
+    assert!(e.is_unsupported(), "{e:?}");
+    let e = c.add_tags(&link, &["x".into()]).await.unwrap_err();
+    assert!(e.is_unsupported(), "{e:?}");
+    let e = c.remove_tags(&link, &["x".into()]).await.unwrap_err();
+    assert!(e.is_unsupported(), "{e:?}");
+    assert_eq!(s.count(), 0, "refused before any request");
+    // What web links do support still goes through.
+    c.rename(&link, "Box home").await.unwrap();
+    let r = s.last();
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("PUT", "/2.0/web_links/77")
+    );
+}
