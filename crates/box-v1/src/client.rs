@@ -322,7 +322,7 @@ impl Client {
         tracing::debug!(action = params.action(), form = ?self.inner.form, "v1 call");
         retry::run(
             &self.inner.retry,
-            retry::replay_for(params.action()),
+            retry::replay_for(params),
             params.action(),
             || self.call_once(params, &creds, payload),
         )

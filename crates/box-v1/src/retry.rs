@@ -10,7 +10,8 @@
 //!   reached the server are replayed only for idempotent
 //!   requests: the read actions, the actions whose repetition leaves the
 //!   same state (`move`, `rename`, `set_description`, …, see
-//!   [`is_idempotent`]), downloads, `overwrite`, and uploads of in-memory
+//!   [`is_idempotent`]; not a `public_share` that mails addresses, which
+//!   would mail them twice), downloads, `overwrite`, and uploads of in-memory
 //!   bodies: v1 refuses an upload whose name the folder already holds, so a
 //!   replay never makes a second file, and the upload code reconciles the
 //!   `e_filename_in_use` such a replay can meet (see
@@ -24,6 +25,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use box_core::{Error, Result, ServerContext};
+
+use crate::envelope::{Params, Value};
 
 /// How often and how patiently the client replays failed requests: the
 /// shared [`box_core::RetryPolicy`]. The v1 client's default is
@@ -79,13 +82,22 @@ const IDEMPOTENT_ACTIONS: &[&str] = &[
 ];
 
 /// Whether the action named `action` may be replayed after it possibly
-/// reached the server.
+/// reached the server (except a `public_share` that mails addresses, which
+/// the client does not replay then).
 pub fn is_idempotent(action: &str) -> bool {
     IDEMPOTENT_ACTIONS.contains(&action)
 }
 
-pub(crate) fn replay_for(action: &str) -> Replay {
-    if is_idempotent(action) {
+/// How a call with these parameters may be replayed. A `public_share` that
+/// notifies e-mail addresses is not replayed after it may have reached the
+/// server: the share is the same, but the addresses would be mailed twice.
+pub(crate) fn replay_for(params: &Params) -> Replay {
+    let notifies = params.action() == "public_share"
+        && params
+            .fields()
+            .iter()
+            .any(|(name, v)| *name == "emails" && matches!(v, Value::List(l) if !l.is_empty()));
+    if is_idempotent(params.action()) && !notifies {
         Replay::Idempotent
     } else {
         Replay::NotProcessedOnly
@@ -195,8 +207,25 @@ mod tests {
         assert!(!retryable(&e500, Replay::NotProcessedOnly));
         assert!(retryable(&limited, Replay::NotProcessedOnly));
         assert!(!retryable(&Error::not_found("x"), Replay::Idempotent));
-        assert_eq!(replay_for("move"), Replay::Idempotent);
-        assert_eq!(replay_for("create_folder"), Replay::NotProcessedOnly);
+        assert_eq!(replay_for(&Params::new("move")), Replay::Idempotent);
+        assert_eq!(
+            replay_for(&Params::new("create_folder")),
+            Replay::NotProcessedOnly
+        );
+    }
+
+    #[test]
+    fn a_public_share_that_mails_is_not_replayed_after_it_may_have_arrived() {
+        let mut quiet = Params::new("public_share");
+        quiet
+            .text("target", "file")
+            .list("emails", Vec::<String>::new());
+        assert_eq!(replay_for(&quiet), Replay::Idempotent);
+        let mut mailing = Params::new("public_share");
+        mailing
+            .text("target", "file")
+            .list("emails", ["a@example.com"]);
+        assert_eq!(replay_for(&mailing), Replay::NotProcessedOnly);
     }
 
     #[test]
