@@ -155,7 +155,7 @@ impl Download {
     /// Downloads in byte ranges of `part_size`, `concurrency` at a time, and
     /// writes them in order to `path` atomically. Memory stays at about
     /// `concurrency × part_size`. A range already set on this download is
-    /// ignored: the whole file is fetched.
+    /// ignored: the whole file (or the whole [`Download::version`]) is fetched.
     pub async fn to_path_parallel(
         self,
         path: impl AsRef<Path>,
@@ -165,16 +165,7 @@ impl Download {
         if part_size == 0 {
             return Err(Error::invalid_input("part size must be at least 1 byte"));
         }
-        let file = self
-            .client
-            .files()
-            .get(&self.file_id)
-            .fields(["size"])
-            .send()
-            .await?;
-        let size = file
-            .size
-            .ok_or_else(|| Error::decode("File", "size", "the server did not report the size"))?;
+        let size = self.total_size().await?;
         if size == 0 {
             return Body::empty().write_to_path(path).await;
         }
@@ -210,6 +201,42 @@ impl Download {
         Body::from_stream(parts, Some(size))
             .write_to_path(path)
             .await
+    }
+
+    /// The size of what this download fetches: the file's, or the requested
+    /// version's (`GET /files/{id}` reports the current version only; past
+    /// versions are listed by `GET /files/{id}/versions`).
+    async fn total_size(&self) -> Result<u64> {
+        let no_size = || Error::decode("File", "size", "the server did not report the size");
+        let file = self
+            .client
+            .files()
+            .get(&self.file_id)
+            .fields(["size", "file_version"])
+            .send()
+            .await?;
+        let Some(version) = &self.version else {
+            return file.size.ok_or_else(no_size);
+        };
+        if file
+            .file_version
+            .is_some_and(|current| current.id.as_str() == version)
+        {
+            return file.size.ok_or_else(no_size);
+        }
+        let mut versions = self.client.files().versions(&self.file_id, &["size"]);
+        while let Some(v) = versions.next().await {
+            let v = v?;
+            if v.id.as_str() == version {
+                return v.size.ok_or_else(|| {
+                    Error::decode("FileVersion", "size", "the server did not report the size")
+                });
+            }
+        }
+        Err(Error::not_found(format!(
+            "file {} has no version {version}",
+            self.file_id
+        )))
     }
 
     /// Streams the content into a file at `path`, atomically.

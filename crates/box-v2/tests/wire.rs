@@ -607,3 +607,56 @@ async fn a_body_shorter_than_declared_is_refused_before_sending() {
     assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
     assert_eq!(s.count(), 0);
 }
+
+#[tokio::test]
+async fn parallel_download_of_a_past_version_uses_that_versions_size() {
+    // The current version is 10 bytes; version "V1" (asked for) is 25.
+    let old: Vec<u8> = (0..25u8).collect();
+    let o2 = old.clone();
+    let s = MockServer::start(move |r| match r.path.as_str() {
+        "/2.0/files/5" => json(
+            200,
+            j!({"type": "file", "id": "5", "size": 10, "file_version": {"type": "file_version", "id": "V2"}}),
+        ),
+        "/2.0/files/5/versions" => json(
+            200,
+            j!({"total_count": 1, "offset": 0, "limit": 1000,
+                "entries": [{"type": "file_version", "id": "V1", "size": o2.len()}]}),
+        ),
+        "/2.0/files/5/content" if r.query_value("version").as_deref() == Some("V1") => {
+            let range = r.header("range").unwrap();
+            let (a, b) = range.trim_start_matches("bytes=").split_once('-').unwrap();
+            let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+            let b = b.min(o2.len() - 1);
+            raw(
+                206,
+                &[("content-range", &format!("bytes {a}-{b}/{}", o2.len()))],
+                o2[a..=b].to_vec(),
+            )
+        }
+        _ => box_error(404, "not_found"),
+    })
+    .await;
+    let c = client(&s.url);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("old.bin");
+    let n = c
+        .download("5")
+        .version("V1")
+        .to_path_parallel(&out, 2, 8)
+        .await
+        .unwrap();
+    assert_eq!(n, 25, "not cut to the current version's 10 bytes");
+    assert_eq!(std::fs::read(&out).unwrap(), old);
+
+    // A version the file does not have is NotFound, and nothing is written.
+    let missing = dir.path().join("missing.bin");
+    let e = c
+        .download("5")
+        .version("V9")
+        .to_path_parallel(&missing, 2, 8)
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+    assert!(!missing.exists());
+}
