@@ -58,7 +58,12 @@ async fn logs_show_retries_but_no_secrets() {
         .build()
         .unwrap();
     c.users().me().send().await.unwrap();
-    let _ = format!("{c:?}");
+    let debug = format!("{c:?}");
+    assert!(debug.contains("[redacted]"), "{debug}");
+    assert!(
+        !debug.contains("SECRET"),
+        "a secret leaked into the client's Debug:\n{debug}"
+    );
     let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("retrying"), "{logs}");
     assert!(logs.contains("refreshing the access token"), "{logs}");
