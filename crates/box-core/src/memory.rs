@@ -37,6 +37,28 @@ struct Node {
     modified_at: Timestamp,
 }
 
+impl Node {
+    /// A new item, created now: no content, description, tags or link.
+    fn new(kind: ItemKind, name: &str, parent: Option<u64>) -> Self {
+        let now = Timestamp::now();
+        Self {
+            kind,
+            name: name.to_owned(),
+            parent,
+            trashed: false,
+            content: Bytes::new(),
+            sha1: None,
+            version: 0,
+            etag: 0,
+            description: String::new(),
+            tags: Vec::new(),
+            shared_link: None,
+            created_at: now,
+            modified_at: now,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct State {
     next_id: u64,
@@ -69,26 +91,8 @@ impl MemoryStorage {
 
     /// An empty account owned by `user`.
     pub fn with_user(user: User) -> Self {
-        let now = Timestamp::now();
         let mut nodes = HashMap::new();
-        nodes.insert(
-            0,
-            Node {
-                kind: ItemKind::Folder,
-                name: "All Files".to_owned(),
-                parent: None,
-                trashed: false,
-                content: Bytes::new(),
-                sha1: None,
-                version: 0,
-                etag: 0,
-                description: String::new(),
-                tags: Vec::new(),
-                shared_link: None,
-                created_at: now,
-                modified_at: now,
-            },
-        );
+        nodes.insert(0, Node::new(ItemKind::Folder, "All Files", None));
         Self {
             state: Mutex::new(State {
                 next_id: 1,
@@ -373,25 +377,8 @@ impl Storage for MemoryStorage {
         let p = st.folder(parent)?;
         st.conflict(p, name, None)?;
         let id = st.alloc();
-        let now = Timestamp::now();
-        st.nodes.insert(
-            id,
-            Node {
-                kind: ItemKind::Folder,
-                name: name.to_owned(),
-                parent: Some(p),
-                trashed: false,
-                content: Bytes::new(),
-                sha1: None,
-                version: 0,
-                etag: 0,
-                description: String::new(),
-                tags: Vec::new(),
-                shared_link: None,
-                created_at: now,
-                modified_at: now,
-            },
-        );
+        st.nodes
+            .insert(id, Node::new(ItemKind::Folder, name, Some(p)));
         Ok(st.to_folder(id))
     }
 
@@ -409,23 +396,13 @@ impl Storage for MemoryStorage {
         let p = st.folder(parent)?;
         st.conflict(p, name, None)?;
         let id = st.alloc();
-        let now = Timestamp::now();
         st.nodes.insert(
             id,
             Node {
-                kind: ItemKind::File,
-                name: name.to_owned(),
-                parent: Some(p),
-                trashed: false,
                 content,
                 sha1: Some(sha1),
                 version: 1,
-                etag: 0,
-                description: String::new(),
-                tags: Vec::new(),
-                shared_link: None,
-                created_at: now,
-                modified_at: now,
+                ..Node::new(ItemKind::File, name, Some(p))
             },
         );
         Ok(st.to_file(id))
