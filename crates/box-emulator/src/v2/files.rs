@@ -1,103 +1,19 @@
-//! File endpoints: get, update, delete, copy, restore, trash and versions.
+//! Endpoints only files have: versions (list, get, promote, delete). The
+//! operations files share with folders are in [`super::items`].
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::errors::{ApiError, ApiResult};
 use super::objects::{ts, user_mini};
-use super::{if_match, items, write, Caller, IdRef, JsonBody, Params};
+use super::{if_match, write, Caller, IdRef, JsonBody, Params};
 use crate::server::Shared;
 use crate::store::{Item, Kind, State as St, Version};
-
-/// `GET /2.0/files/{id}`.
-pub async fn get_file(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    items::get(&shared, caller.user, Kind::File, &id, &params, &headers)
-}
-
-/// `PUT /2.0/files/{id}`.
-pub async fn update(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<Json<Value>> {
-    items::update(
-        &shared,
-        caller.user,
-        Kind::File,
-        id,
-        &params,
-        &headers,
-        body,
-    )
-    .await
-}
-
-/// `DELETE /2.0/files/{id}`.
-pub async fn delete(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    headers: HeaderMap,
-) -> ApiResult<StatusCode> {
-    items::delete(&shared, caller.user, Kind::File, id, &params, &headers).await
-}
-
-/// `POST /2.0/files/{id}`: restore from trash.
-pub async fn restore(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    items::restore(&shared, caller.user, Kind::File, id, &params, body).await
-}
-
-/// `POST /2.0/files/{id}/copy`.
-pub async fn copy(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    items::copy(&shared, caller.user, Kind::File, id, &params, body).await
-}
-
-/// `GET /2.0/files/{id}/trash`.
-pub async fn get_trashed(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-) -> ApiResult<Json<Value>> {
-    items::get_trashed(&shared, caller.user, Kind::File, &id, &params)
-}
-
-/// `DELETE /2.0/files/{id}/trash`.
-pub async fn purge(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    items::purge(&shared, caller.user, Kind::File, id).await
-}
 
 fn version_json(st: &St, item: &Item, v: &Version) -> Value {
     json!({

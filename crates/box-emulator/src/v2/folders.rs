@@ -1,11 +1,11 @@
-//! Folder endpoints: create, get, update, delete, copy, restore, items
-//! (offset and marker pagination) and the trash listing.
+//! Endpoints only folders have: create, items (offset and marker
+//! pagination) and the trash listing. The operations folders share with
+//! files are in [`super::items`].
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -41,90 +41,6 @@ pub async fn create(
         StatusCode::CREATED,
         Json(items::render(&shared, id, params.fields())?),
     ))
-}
-
-/// `GET /2.0/folders/{id}`.
-pub async fn get_folder(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    items::get(&shared, caller.user, Kind::Folder, &id, &params, &headers)
-}
-
-/// `PUT /2.0/folders/{id}`.
-pub async fn update(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<Json<Value>> {
-    items::update(
-        &shared,
-        caller.user,
-        Kind::Folder,
-        id,
-        &params,
-        &headers,
-        body,
-    )
-    .await
-}
-
-/// `DELETE /2.0/folders/{id}?recursive=true`.
-pub async fn delete(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    headers: HeaderMap,
-) -> ApiResult<StatusCode> {
-    items::delete(&shared, caller.user, Kind::Folder, id, &params, &headers).await
-}
-
-/// `POST /2.0/folders/{id}`: restore from trash.
-pub async fn restore(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    items::restore(&shared, caller.user, Kind::Folder, id, &params, body).await
-}
-
-/// `POST /2.0/folders/{id}/copy`.
-pub async fn copy(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    items::copy(&shared, caller.user, Kind::Folder, id, &params, body).await
-}
-
-/// `GET /2.0/folders/{id}/trash`.
-pub async fn get_trashed(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-    params: Params,
-) -> ApiResult<Json<Value>> {
-    items::get_trashed(&shared, caller.user, Kind::Folder, &id, &params)
-}
-
-/// `DELETE /2.0/folders/{id}/trash`.
-pub async fn purge(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    items::purge(&shared, caller.user, Kind::Folder, id).await
 }
 
 fn encode_marker(offset: usize) -> String {

@@ -1,9 +1,13 @@
-//! Operations files and folders share: get, update (rename, move,
-//! description, tags, shared link), copy, delete to trash, restore, purge.
-//! `files.rs` and `folders.rs` route to these with their [`Kind`].
+//! Handlers files and folders share: get, update (rename, move,
+//! description, tags, shared link), copy, delete to trash, restore, the
+//! trashed item and purge. Routes under `/2.0/files` take them as
+//! `items::get::<Files>`, routes under `/2.0/folders` as
+//! `items::get::<Folders>`; `files.rs` and `folders.rs` hold what only one
+//! kind has.
 
 use std::sync::Arc;
 
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,9 +16,31 @@ use serde_json::{json, Value};
 
 use super::errors::{ApiError, ApiResult};
 use super::objects::item_json;
-use super::{id_of, if_match, not_modified, write, Params};
+use super::{id_of, if_match, not_modified, write, Caller, JsonBody, Params};
 use crate::server::Shared;
 use crate::store::{ItemUpdate, Kind, SharedLinkUpdate};
+
+/// The kind of item a route serves.
+pub trait RouteKind: Send + Sync + 'static {
+    /// File or folder.
+    const KIND: Kind;
+}
+
+/// Routes under `/2.0/files`.
+#[derive(Debug)]
+pub struct Files;
+
+impl RouteKind for Files {
+    const KIND: Kind = Kind::File;
+}
+
+/// Routes under `/2.0/folders`.
+#[derive(Debug)]
+pub struct Folders;
+
+impl RouteKind for Folders {
+    const KIND: Kind = Kind::Folder;
+}
 
 /// Renders an item by internal id for the caller.
 pub fn render(shared: &Shared, id: u64, fields: Option<&str>) -> ApiResult<Value> {
@@ -24,18 +50,19 @@ pub fn render(shared: &Shared, id: u64, fields: Option<&str>) -> ApiResult<Value
         .ok_or_else(ApiError::not_found)
 }
 
-/// `GET /{files,folders}/{id}` with `If-None-Match`.
-pub fn get(
-    shared: &Shared,
-    user: u64,
-    kind: Kind,
-    id: &str,
-    params: &Params,
-    headers: &HeaderMap,
+/// `GET /2.0/{files,folders}/{id}` with `If-None-Match`.
+pub async fn get<K: RouteKind>(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (iid, _) = shared.store.read(|st| st.resolve(user, id, kind))?;
-    let v = render(shared, iid, params.fields())?;
-    if not_modified(headers, &v["etag"]) {
+    let (iid, _) = shared
+        .store
+        .read(|st| st.resolve(caller.user, &id, K::KIND))?;
+    let v = render(&shared, iid, params.fields())?;
+    if not_modified(&headers, &v["etag"]) {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
     Ok(Json(v).into_response())
@@ -137,109 +164,110 @@ fn parse_update(body: &Value) -> ApiResult<ItemUpdate> {
     })
 }
 
-/// `PUT /{files,folders}/{id}`.
-pub async fn update(
-    shared: &Arc<Shared>,
-    user: u64,
-    kind: Kind,
-    id: String,
-    params: &Params,
-    headers: &HeaderMap,
-    body: Value,
+/// `PUT /2.0/{files,folders}/{id}`.
+pub async fn update<K: RouteKind>(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Json<Value>> {
     let upd = parse_update(&body)?;
-    let m = if_match(headers);
-    let iid = write(shared, move |tx| {
-        tx.update(user, &id, kind, upd, m.as_deref())
+    let m = if_match(&headers);
+    let user = caller.user;
+    let iid = write(&shared, move |tx| {
+        tx.update(user, &id, K::KIND, upd, m.as_deref())
     })
     .await?;
-    render(shared, iid, params.fields()).map(Json)
+    render(&shared, iid, params.fields()).map(Json)
 }
 
-/// `POST /{files,folders}/{id}/copy`.
-pub async fn copy(
-    shared: &Arc<Shared>,
-    user: u64,
-    kind: Kind,
-    id: String,
-    params: &Params,
-    body: Value,
+/// `POST /2.0/{files,folders}/{id}/copy`.
+pub async fn copy<K: RouteKind>(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let user = caller.user;
     let parent = body
         .get("parent")
         .and_then(|p| p.get("id"))
         .and_then(id_of)
         .ok_or_else(|| ApiError::bad_request("bad_request", "parent.id is required"))?;
     let name = body.get("name").and_then(Value::as_str).map(str::to_string);
-    let new_id = write(shared, move |tx| {
-        tx.copy(user, &id, kind, &parent, name.as_deref())
+    let new_id = write(&shared, move |tx| {
+        tx.copy(user, &id, K::KIND, &parent, name.as_deref())
     })
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(render(shared, new_id, params.fields())?),
+        Json(render(&shared, new_id, params.fields())?),
     ))
 }
 
-/// `DELETE /{files,folders}/{id}`: to the trash.
-pub async fn delete(
-    shared: &Arc<Shared>,
-    user: u64,
-    kind: Kind,
-    id: String,
-    params: &Params,
-    headers: &HeaderMap,
+/// `DELETE /2.0/{files,folders}/{id}` (folders: `?recursive=true`): to the trash.
+pub async fn delete<K: RouteKind>(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let recursive = params.flag("recursive");
-    let m = if_match(headers);
-    write(shared, move |tx| {
-        tx.trash(user, &id, kind, recursive, m.as_deref())
+    let m = if_match(&headers);
+    let user = caller.user;
+    write(&shared, move |tx| {
+        tx.trash(user, &id, K::KIND, recursive, m.as_deref())
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /{files,folders}/{id}`: restore from the trash.
-pub async fn restore(
-    shared: &Arc<Shared>,
-    user: u64,
-    kind: Kind,
-    id: String,
-    params: &Params,
-    body: Value,
+/// `POST /2.0/{files,folders}/{id}`: restore from the trash.
+pub async fn restore<K: RouteKind>(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
+    JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let user = caller.user;
     let name = body.get("name").and_then(Value::as_str).map(str::to_string);
     let parent = body.get("parent").and_then(|p| p.get("id")).and_then(id_of);
-    let iid = write(shared, move |tx| {
-        tx.restore(user, &id, kind, name.as_deref(), parent.as_deref())
+    let iid = write(&shared, move |tx| {
+        tx.restore(user, &id, K::KIND, name.as_deref(), parent.as_deref())
     })
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(render(shared, iid, params.fields())?),
+        Json(render(&shared, iid, params.fields())?),
     ))
 }
 
-/// `GET /{files,folders}/{id}/trash`.
-pub fn get_trashed(
-    shared: &Shared,
-    user: u64,
-    kind: Kind,
-    id: &str,
-    params: &Params,
+/// `GET /2.0/{files,folders}/{id}/trash`.
+pub async fn get_trashed<K: RouteKind>(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
-    let iid = shared.store.read(|st| st.resolve_trashed(user, id, kind))?;
-    render(shared, iid, params.fields()).map(Json)
+    let iid = shared
+        .store
+        .read(|st| st.resolve_trashed(caller.user, &id, K::KIND))?;
+    render(&shared, iid, params.fields()).map(Json)
 }
 
-/// `DELETE /{files,folders}/{id}/trash`.
-pub async fn purge(
-    shared: &Arc<Shared>,
-    user: u64,
-    kind: Kind,
-    id: String,
+/// `DELETE /2.0/{files,folders}/{id}/trash`.
+pub async fn purge<K: RouteKind>(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    write(shared, move |tx| tx.purge(user, &id, kind)).await?;
+    let user = caller.user;
+    write(&shared, move |tx| tx.purge(user, &id, K::KIND)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

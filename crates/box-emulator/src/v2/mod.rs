@@ -30,6 +30,7 @@ use serde::de::DeserializeOwned;
 use crate::server::Shared;
 use crate::store::TokenKind;
 use errors::{ApiError, ApiResult};
+use items::{Files, Folders};
 
 /// The authenticated caller.
 #[derive(Debug, Clone, Copy)]
@@ -197,16 +198,16 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/2.0/folders", post(folders::create))
         .route(
             "/2.0/folders/{id}",
-            get(folders::get_folder)
-                .put(folders::update)
-                .delete(folders::delete)
-                .post(folders::restore),
+            get(items::get::<Folders>)
+                .put(items::update::<Folders>)
+                .delete(items::delete::<Folders>)
+                .post(items::restore::<Folders>),
         )
         .route("/2.0/folders/{id}/items", get(folders::items))
-        .route("/2.0/folders/{id}/copy", post(folders::copy))
+        .route("/2.0/folders/{id}/copy", post(items::copy::<Folders>))
         .route(
             "/2.0/folders/{id}/trash",
-            get(folders::get_trashed).delete(folders::purge),
+            get(items::get_trashed::<Folders>).delete(items::purge::<Folders>),
         )
         .route("/2.0/folders/trash/items", get(folders::trash_items))
         .route(
@@ -215,15 +216,15 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         )
         .route(
             "/2.0/files/{id}",
-            get(files::get_file)
-                .put(files::update)
-                .delete(files::delete)
-                .post(files::restore),
+            get(items::get::<Files>)
+                .put(items::update::<Files>)
+                .delete(items::delete::<Files>)
+                .post(items::restore::<Files>),
         )
-        .route("/2.0/files/{id}/copy", post(files::copy))
+        .route("/2.0/files/{id}/copy", post(items::copy::<Files>))
         .route(
             "/2.0/files/{id}/trash",
-            get(files::get_trashed).delete(files::purge),
+            get(items::get_trashed::<Files>).delete(items::purge::<Files>),
         )
         .route("/2.0/files/{id}/versions", get(files::versions))
         .route("/2.0/files/{id}/versions/current", post(files::promote))
