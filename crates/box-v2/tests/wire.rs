@@ -344,6 +344,10 @@ async fn simple_upload_puts_attributes_first() {
         "{body}"
     );
     assert!(body.contains("hello world"));
+    assert!(
+        body.contains(r#"name="file"; filename="hello.txt""#),
+        "the file part carries the name: {body}"
+    );
 
     // A streaming body of unknown length, as a new version with If-Match.
     let stream = futures::stream::iter(vec![Ok(bytes::Bytes::from("v2 "))]);
@@ -355,7 +359,12 @@ async fn simple_upload_puts_attributes_first() {
     let r = s.last();
     assert_eq!(r.path, "/api/2.0/files/12345/content");
     assert_eq!(r.header("if-match").as_deref(), Some("3"));
-    assert!(String::from_utf8_lossy(&r.body).contains("v2 "));
+    let body = String::from_utf8_lossy(&r.body).to_string();
+    assert!(body.contains("v2 "));
+    assert!(
+        body.contains(r#"name="file"; filename="file""#),
+        "a version without a new name sends a placeholder file name: {body}"
+    );
 }
 
 #[tokio::test]

@@ -120,8 +120,13 @@ impl UploadRequest {
             Target::New => "/files/content".to_owned(),
             Target::Version(id) => format!("/files/{}/content", seg(id)),
         };
+        let file_name = self
+            .attributes
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("file")
+            .to_owned();
         let attributes = Value::Object(self.attributes).to_string();
-        let file_name = attributes_name(&attributes);
         let len = self.body.len();
         // Bodies of known length up to REPLAYABLE_LIMIT are buffered so the
         // request can be retried; larger ones stream and are sent once.
@@ -134,7 +139,6 @@ impl UploadRequest {
             let make = move || {
                 form(
                     &attrs,
-                    &file_name,
                     Part::stream(bytes.clone()).file_name(file_name.clone()),
                 )
             };
@@ -150,9 +154,9 @@ impl UploadRequest {
                 Some(l) => Part::stream_with_length(body, l),
                 None => Part::stream(body),
             }
-            .file_name(file_name.clone());
+            .file_name(file_name);
             (
-                Payload::OnceForm(Some(form(&attributes, &file_name, part))),
+                Payload::OnceForm(Some(form(&attributes, part))),
                 self.sha1_hex,
             )
         };
@@ -173,15 +177,8 @@ impl UploadRequest {
     }
 }
 
-fn attributes_name(attributes: &str) -> String {
-    serde_json::from_str::<Value>(attributes)
-        .ok()
-        .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| "file".to_owned())
-}
-
 /// `attributes` first, then `file`: Box reads them in that order.
-fn form(attributes: &str, _name: &str, file: Part) -> Form {
+fn form(attributes: &str, file: Part) -> Form {
     Form::new()
         .text("attributes", attributes.to_owned())
         .part("file", file)
