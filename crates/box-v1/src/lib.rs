@@ -9,6 +9,7 @@
 //!   token, request form) and [`Client::send`], the one place calls are made;
 //! - [`envelope`]: the XML envelope and REST query builders;
 //! - [`response`]: the `<response><status>` envelope parser;
+//! - [`xml`]: the lenient element tree under it (and the small payloads);
 //! - [`status`]: every status string and its [`box_core::Error`] kind;
 //! - [`actions`]: one typed request and response per action;
 //! - [`tree`]: the streaming account-tree decoder (base64 → ZIP → XML);

@@ -64,7 +64,6 @@ fn squash(s: &str) -> String {
 }
 
 fn parse_friend(f: &Element) -> Result<Friend> {
-    let at = "friends/friend";
     let mut boxes = Vec::new();
     if let Some(bs) = f.child("boxes") {
         for b in bs.children_named("box") {
@@ -86,7 +85,6 @@ fn parse_friend(f: &Element) -> Result<Friend> {
             });
         }
     }
-    let _ = at;
     Ok(Friend {
         name: text(f, "name").to_owned(),
         email: text(f, "email").to_owned(),
