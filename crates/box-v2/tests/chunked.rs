@@ -361,3 +361,20 @@ async fn parts_in_flight_and_read_ahead_are_bounded() {
         "read {ahead} bytes ahead of the server"
     );
 }
+
+#[tokio::test]
+async fn a_body_longer_than_the_session_is_refused_before_commit() {
+    let (_s, st, c) = setup(State::default()).await;
+    let up = ChunkedUpload::new(c, ChunkedUploadOptions::default());
+    let session = up.create_session("0", "big.bin", 5500).await.unwrap();
+    // 5 bytes more than the session's size, arriving in one chunk with the
+    // last part's bytes.
+    let e = up
+        .run(&session, 5500, Body::from_bytes(data(5505)), Vec::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    let st = st.lock().unwrap();
+    assert_eq!(st.commits, 0, "nothing committed");
+    assert!(st.aborted, "the session is aborted");
+}

@@ -317,7 +317,11 @@ impl ChunkedUpload {
                 let offset = r.offset;
                 r.offset += want as u64;
                 if r.offset >= size {
-                    // Drain to check nothing follows and finish the hash.
+                    // Check nothing follows (neither left over from the last
+                    // chunk read nor still in the stream) and finish the hash.
+                    if !r.pending.is_empty() {
+                        return Err(Error::invalid_input("the body is longer than declared"));
+                    }
                     while let Some(chunk) = r.stream.next().await {
                         let chunk = chunk?;
                         if !chunk.is_empty() {
