@@ -7,6 +7,7 @@
 //! the payload's start tag and the payload is decoded later as a stream
 //! (see [`crate::tree`]).
 
+use std::fmt;
 use std::io::{BufRead, Read};
 
 use box_core::{Error, Result};
@@ -16,13 +17,28 @@ use crate::tree::{self, DEFAULT_MAX_DECOMPRESSED};
 use crate::xml::{parse_document, Element};
 
 /// A parsed v1 response.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the status and the names of the elements, never their text:
+/// answers such as `get_auth_token`'s carry the auth token.
+#[derive(Clone)]
 pub struct Response {
     status: String,
     root: Element,
     raw: Bytes,
     payload: Option<(&'static str, usize)>,
     max_decompressed: u64,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let elements: Vec<&str> = self.root.children.iter().map(|c| c.name.as_str()).collect();
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("elements", &elements)
+            .field("payload", &self.payload.map(|(name, _)| name))
+            .field("bytes", &self.raw.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Response {
@@ -142,5 +158,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.status(), "ok");
+    }
+
+    #[test]
+    fn debug_never_shows_element_text() {
+        let r = Response::parse(
+            Bytes::from_static(
+                b"<response><status>get_auth_token_ok</status>\
+                  <auth_token>9byo5bg8d2o3otp0voji0ej0v49bqcmo</auth_token>\
+                  <user><login>stas@itscript.com</login></user></response>",
+            ),
+            None,
+        )
+        .unwrap();
+        let dbg = format!("{r:?}");
+        assert!(!dbg.contains("9byo5bg8"), "{dbg}");
+        assert!(!dbg.contains("stas@"), "{dbg}");
+        assert!(
+            dbg.contains("get_auth_token_ok") && dbg.contains("\"auth_token\""),
+            "{dbg}"
+        );
     }
 }
