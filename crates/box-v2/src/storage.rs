@@ -110,6 +110,16 @@ fn no_web_link(item: &ItemId, op: &str) -> Result<()> {
     }
 }
 
+/// The entries of a listing as `box_core` items; entries of a type this
+/// version does not know are skipped.
+fn known_items(
+    entries: BoxStream<'static, Result<models::Item>>,
+) -> BoxStream<'static, Result<Item>> {
+    entries
+        .filter_map(|r| async move { r.map(models::Item::into_core).transpose() })
+        .boxed()
+}
+
 fn into_item(id: &ItemId, v: Value) -> Result<Item> {
     let decode = |what: &str, v: Value| -> Result<Item> {
         let item: models::Item =
@@ -162,17 +172,12 @@ impl Storage for Client {
     }
 
     fn list_folder(&self, id: &FolderId) -> BoxStream<'_, Result<Item>> {
-        self.folders()
+        let items = self
+            .folders()
             .items(id)
             .fields(ITEM_FIELDS.iter().copied())
-            .stream()
-            .filter_map(|r| async move {
-                match r {
-                    Ok(item) => item.into_core().map(Ok),
-                    Err(e) => Some(Err(e)),
-                }
-            })
-            .boxed()
+            .stream();
+        known_items(items)
     }
 
     async fn create_folder(&self, parent: &FolderId, name: &str) -> Result<box_core::Folder> {
@@ -317,7 +322,7 @@ impl Storage for Client {
     fn search(&self, query: &str) -> BoxStream<'_, Result<Item>> {
         let client = self.clone();
         let query = query.to_owned();
-        paginate(Paging::Offset, move |page| {
+        known_items(paginate(Paging::Offset, move |page| {
             let rb = client
                 .request(Method::GET, "/search")
                 .query([("query", query.as_str())])
@@ -325,13 +330,6 @@ impl Storage for Client {
                 .fields(&fields())
                 .describe("SearchResults");
             async move { rb.send::<Page<models::Item>>().await }
-        })
-        .filter_map(|r| async move {
-            match r {
-                Ok(item) => item.into_core().map(Ok),
-                Err(e) => Some(Err(e)),
-            }
-        })
-        .boxed()
+        }))
     }
 }
