@@ -169,10 +169,14 @@ impl Body {
         let file_name = path.file_name().ok_or_else(|| {
             Error::invalid_input(format!("{} is not a file path", path.display()))
         })?;
+        // Unique per call, not just per process: two downloads to the same
+        // path must not write into one temporary file.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let tmp_name = format!(
-            ".{}.boxkit-partial-{}",
+            ".{}.boxkit-partial-{}-{}",
             file_name.to_string_lossy(),
-            std::process::id()
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let tmp = match dir {
             Some(d) => d.join(tmp_name),
@@ -388,6 +392,31 @@ mod tests {
         let ok = Body::from_bytes("complete");
         assert_eq!(ok.write_to_path(&target).await.unwrap(), 8);
         assert_eq!(std::fs::read(&target).unwrap(), b"complete");
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_to_one_path_do_not_share_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("same.bin");
+        // Two slow bodies, interleaving chunk by chunk.
+        let slow = |byte: u8| {
+            Body::from_stream(
+                stream::iter(0..50).then(move |_| async move {
+                    tokio::task::yield_now().await;
+                    Ok(Bytes::from(vec![byte; 1000]))
+                }),
+                Some(50_000),
+            )
+        };
+        let (a, b) = tokio::join!(
+            slow(b'a').write_to_path(&target),
+            slow(b'b').write_to_path(&target)
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), (50_000, 50_000));
+        let got = std::fs::read(&target).unwrap();
+        assert_eq!(got.len(), 50_000);
+        assert!(got.iter().all(|c| *c == got[0]), "mixed content");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[tokio::test]
