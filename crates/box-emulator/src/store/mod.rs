@@ -574,53 +574,27 @@ impl Tx<'_> {
     }
 
     fn rows(&self) -> Vec<Write> {
+        let st = &*self.st;
         self.dirty
             .iter()
-            .map(|(table, key)| match table {
-                Table::User => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.users.get(&k)),
-                ),
-                Table::Item => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.items.get(&k)),
-                ),
-                Table::Collab => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.collabs.get(&k)),
-                ),
-                Table::Event => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.events.get(&k)),
-                ),
-                Table::Token => row(*table, key, self.st.tokens.get(key)),
-                Table::App => row(*table, key, self.st.apps.get(key)),
-                Table::Session => row(*table, key, self.st.sessions.get(key)),
-                Table::Meta => row(*table, key, Some(&self.st.next_id)),
-                Table::Comment => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.comments.get(&k)),
-                ),
-                Table::Friend => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.friends.get(&k)),
-                ),
-                Table::Invitation => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.invitations.get(&k)),
-                ),
-                Table::Password => row(
-                    *table,
-                    key,
-                    key.parse().ok().and_then(|k| self.st.passwords.get(&k)),
-                ),
+            .map(|(table, key)| {
+                let t = *table;
+                // Numeric keys; a key that does not parse writes a removal.
+                let id = key.parse::<u64>().ok();
+                match table {
+                    Table::User => row(t, key, id.and_then(|k| st.users.get(&k))),
+                    Table::Item => row(t, key, id.and_then(|k| st.items.get(&k))),
+                    Table::Collab => row(t, key, id.and_then(|k| st.collabs.get(&k))),
+                    Table::Event => row(t, key, id.and_then(|k| st.events.get(&k))),
+                    Table::Comment => row(t, key, id.and_then(|k| st.comments.get(&k))),
+                    Table::Friend => row(t, key, id.and_then(|k| st.friends.get(&k))),
+                    Table::Invitation => row(t, key, id.and_then(|k| st.invitations.get(&k))),
+                    Table::Password => row(t, key, id.and_then(|k| st.passwords.get(&k))),
+                    Table::Token => row(t, key, st.tokens.get(key)),
+                    Table::App => row(t, key, st.apps.get(key)),
+                    Table::Session => row(t, key, st.sessions.get(key)),
+                    Table::Meta => row(t, key, Some(&st.next_id)),
+                }
             })
             .collect()
     }
