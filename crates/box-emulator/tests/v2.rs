@@ -22,6 +22,11 @@ async fn start() -> EmulatorHandle {
         .unwrap()
 }
 
+/// Sends a request and reads the answer's status and JSON body.
+async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    json_of(req.send().await.unwrap()).await
+}
+
 async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
     let s = r.status();
     let text = r.text().await.unwrap();
@@ -37,14 +42,11 @@ fn assert_box_error(body: &Value, status: u16, code: &str) {
 }
 
 async fn mkdir(emu: &EmulatorHandle, token: &str, parent: &str, name: &str) -> (StatusCode, Value) {
-    json_of(
+    call(
         client()
             .post(format!("{}/folders", emu.api_url()))
             .bearer_auth(token)
-            .json(&json!({"name": name, "parent": {"id": parent}}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": name, "parent": {"id": parent}})),
     )
     .await
 }
@@ -65,14 +67,11 @@ async fn upload(
             "file",
             reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
         );
-    json_of(
+    call(
         client()
             .post(format!("{}/files/content", emu.upload_url()))
             .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
+            .multipart(form),
     )
     .await
 }
@@ -113,13 +112,10 @@ fn sha1_b64(b: &[u8]) -> String {
 async fn folders_files_conflicts_and_downloads() {
     let emu = start().await;
     let t = emu.default_token().to_string();
-    let (s, me) = json_of(
+    let (s, me) = call(
         client()
             .get(format!("{}/users/me", emu.api_url()))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&t),
     )
     .await;
     assert_eq!(s, 200);
@@ -164,13 +160,10 @@ async fn folders_files_conflicts_and_downloads() {
     assert_eq!(r.status(), 416);
 
     // fields selection, etags.
-    let (s, f) = json_of(
+    let (s, f) = call(
         client()
             .get(format!("{}/files/{fid}?fields=name,tags", emu.api_url()))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&t),
     )
     .await;
     assert_eq!(s, 200);
@@ -186,28 +179,22 @@ async fn folders_files_conflicts_and_downloads() {
         .await
         .unwrap();
     assert_eq!(r.status(), 304);
-    let (s, err) = json_of(
+    let (s, err) = call(
         client()
             .put(format!("{}/files/{fid}", emu.api_url()))
             .bearer_auth(&t)
             .header("if-match", "999")
-            .json(&json!({"name": "b.txt"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": "b.txt"})),
     )
     .await;
     assert_eq!(s, 412);
     assert_box_error(&err, 412, "precondition_failed");
-    let (s, f) = json_of(
+    let (s, f) = call(
         client()
             .put(format!("{}/files/{fid}", emu.api_url()))
             .bearer_auth(&t)
             .header("if-match", &etag)
-            .json(&json!({"name": "b.txt", "description": "d", "tags": ["x"]}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": "b.txt", "description": "d", "tags": ["x"]})),
     )
     .await;
     assert_eq!(s, 200, "{f}");
@@ -217,14 +204,11 @@ async fn folders_files_conflicts_and_downloads() {
     // Non-empty folder delete needs recursive; moving into own subtree is refused.
     let (_, sub) = mkdir(&emu, &t, &docs_id, "sub").await;
     let sub_id = sub["id"].as_str().unwrap();
-    let (s, err) = json_of(
+    let (s, err) = call(
         client()
             .put(format!("{}/folders/{docs_id}", emu.api_url()))
             .bearer_auth(&t)
-            .json(&json!({"parent": {"id": sub_id}}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"parent": {"id": sub_id}})),
     )
     .await;
     assert_eq!(s, 400, "{err}");
@@ -256,25 +240,19 @@ async fn folders_files_conflicts_and_downloads() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let (_, trash) = json_of(
+    let (_, trash) = call(
         client()
             .get(format!("{}/folders/trash/items", emu.api_url()))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&t),
     )
     .await;
     assert_eq!(trash["total_count"], 1);
     assert_eq!(trash["entries"][0]["id"], docs_id.as_str());
-    let (s, restored) = json_of(
+    let (s, restored) = call(
         client()
             .post(format!("{}/folders/{docs_id}", emu.api_url()))
             .bearer_auth(&t)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({})),
     )
     .await;
     assert_eq!(s, 201, "{restored}");
@@ -309,7 +287,7 @@ async fn marker_and_offset_pagination() {
         if let Some(m) = &marker {
             url.push_str(&format!("&marker={m}"));
         }
-        let (s, page) = json_of(client().get(url).bearer_auth(&t).send().await.unwrap()).await;
+        let (s, page) = call(client().get(url).bearer_auth(&t)).await;
         assert_eq!(s, 200);
         pages += 1;
         for e in page["entries"].as_array().unwrap() {
@@ -322,16 +300,13 @@ async fn marker_and_offset_pagination() {
     }
     assert_eq!(pages, 3);
     assert_eq!(names, (0..7).map(|i| format!("d{i}")).collect::<Vec<_>>());
-    let (_, page) = json_of(
+    let (_, page) = call(
         client()
             .get(format!(
                 "{}/folders/{fid}/items?offset=5&limit=100",
                 emu.api_url()
             ))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&t),
     )
     .await;
     assert_eq!(page["total_count"], 7);
@@ -350,13 +325,10 @@ async fn users_are_isolated_until_collaboration() {
     let fid = up["entries"][0]["id"].as_str().unwrap().to_string();
 
     // B's "0" is B's own root, which is empty.
-    let (_, root) = json_of(
+    let (_, root) = call(
         client()
             .get(format!("{}/folders/0/items", emu.api_url()))
-            .bearer_auth(&b)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&b),
     )
     .await;
     assert_eq!(root["total_count"], 0);
@@ -374,7 +346,7 @@ async fn users_are_isolated_until_collaboration() {
             .json(&json!({"parent": {"id": "0"}})),
     ];
     for req in attempts {
-        let (s, body) = json_of(req.bearer_auth(&b).send().await.unwrap()).await;
+        let (s, body) = call(req.bearer_auth(&b)).await;
         assert_eq!(s, 404, "{body}");
         assert_box_error(&body, 404, "not_found");
     }
@@ -382,51 +354,39 @@ async fn users_are_isolated_until_collaboration() {
     assert_eq!(s, 404);
 
     // Search does not leak either.
-    let (_, hits) = json_of(
+    let (_, hits) = call(
         client()
             .get(format!("{api}/search?query=secret"))
-            .bearer_auth(&b)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&b),
     )
     .await;
     assert_eq!(hits["total_count"], 0);
 
     // After a viewer collaboration B can read and download, but not change.
-    let (s, c) = json_of(
+    let (s, c) = call(
         client()
             .post(format!("{api}/collaborations"))
             .bearer_auth(&a)
             .json(&json!({"item": {"type": "folder", "id": folder_id},
-                "accessible_by": {"type": "user", "login": "bob@example.com"}, "role": "viewer"}))
-            .send()
-            .await
-            .unwrap(),
+                "accessible_by": {"type": "user", "login": "bob@example.com"}, "role": "viewer"})),
     )
     .await;
     assert_eq!(s, 201, "{c}");
     assert_eq!(c["accessible_by"]["id"], b_user.id.to_string());
     let r = download(&emu, &b, &fid, None).await;
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"top secret");
-    let (s, _) = json_of(
+    let (s, _) = call(
         client()
             .put(format!("{api}/files/{fid}"))
             .bearer_auth(&b)
-            .json(&json!({"name": "mine"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": "mine"})),
     )
     .await;
     assert_eq!(s, 403);
-    let (_, hits) = json_of(
+    let (_, hits) = call(
         client()
             .get(format!("{api}/search?query=secret"))
-            .bearer_auth(&b)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&b),
     )
     .await;
     assert_eq!(hits["total_count"], 1);
@@ -437,27 +397,21 @@ async fn error_bodies_for_bad_input() {
     let emu = start().await;
     let t = emu.default_token().to_string();
     let api = emu.api_url();
-    let (s, body) = json_of(
+    let (s, body) = call(
         client()
             .post(format!("{api}/folders"))
             .bearer_auth(&t)
             .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap(),
+            .body("{not json"),
     )
     .await;
     assert_eq!(s, 400);
     assert_box_error(&body, 400, "bad_request");
-    let (s, body) = json_of(
+    let (s, body) = call(
         client()
             .post(format!("{api}/folders"))
             .bearer_auth(&t)
-            .json(&json!({"name": 5}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": 5})),
     )
     .await;
     assert_eq!(s, 400);
@@ -466,15 +420,7 @@ async fn error_bodies_for_bad_input() {
     assert_eq!(s, 400);
     assert_box_error(&body, 400, "item_name_invalid");
     for id in ["12345678", "abc", "-1", "0"] {
-        let (s, body) = json_of(
-            client()
-                .get(format!("{api}/files/{id}"))
-                .bearer_auth(&t)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (s, body) = call(client().get(format!("{api}/files/{id}")).bearer_auth(&t)).await;
         assert_eq!(s, 404, "{id}");
         assert_box_error(&body, 404, "not_found");
     }
@@ -490,38 +436,19 @@ async fn error_bodies_for_bad_input() {
             .unwrap()
             .starts_with("Bearer"));
     }
-    let (s, body) = json_of(
-        client()
-            .get(format!("{api}/no/such/route"))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, body) = call(client().get(format!("{api}/no/such/route")).bearer_auth(&t)).await;
     assert_eq!(s, 404);
     assert_box_error(&body, 404, "not_found");
-    let (s, body) = json_of(
-        client()
-            .patch(format!("{api}/folders/0"))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, body) = call(client().patch(format!("{api}/folders/0")).bearer_auth(&t)).await;
     assert_eq!(s, 405);
     assert_box_error(&body, 405, "method_not_allowed");
     // Oversized JSON bodies are refused with a Box error, not a hang.
     let big = "x".repeat(2 * 1024 * 1024);
-    let (s, body) = json_of(
+    let (s, body) = call(
         client()
             .post(format!("{api}/folders"))
             .bearer_auth(&t)
-            .json(&json!({"name": big, "parent": {"id": "0"}}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": big, "parent": {"id": "0"}})),
     )
     .await;
     assert_eq!(s, 413);
@@ -536,14 +463,11 @@ async fn error_bodies_for_bad_input() {
             "attributes",
             json!({"name": "x", "parent": {"id": "0"}}).to_string(),
         );
-    let (s, body) = json_of(
+    let (s, body) = call(
         client()
             .post(format!("{}/files/content", emu.upload_url()))
             .bearer_auth(&t)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
+            .multipart(form),
     )
     .await;
     assert_eq!(s, 400);
@@ -556,26 +480,20 @@ async fn chunked_upload_session_with_digests() {
     let t = emu.default_token().to_string();
     let up = emu.upload_url();
     let data: Vec<u8> = (0..2500u32).map(|i| (i * 7 % 251) as u8).collect();
-    let (s, err) = json_of(
+    let (s, err) = call(
         client()
             .post(format!("{up}/files/upload_sessions"))
             .bearer_auth(&t)
-            .json(&json!({"folder_id": "0", "file_size": 5, "file_name": "big.bin"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"folder_id": "0", "file_size": 5, "file_name": "big.bin"})),
     )
     .await;
     assert_eq!(s, 400);
     assert_box_error(&err, 400, "file_size_too_small");
-    let (s, sess) = json_of(
+    let (s, sess) = call(
         client()
             .post(format!("{up}/files/upload_sessions"))
             .bearer_auth(&t)
-            .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "big.bin"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "big.bin"})),
     )
     .await;
     assert_eq!(s, 201, "{sess}");
@@ -630,13 +548,10 @@ async fn chunked_upload_session_with_digests() {
         assert_eq!(p["part"]["sha1"], sha1_hex(&chunk));
         parts.push(p["part"].clone());
     }
-    let (_, listed) = json_of(
+    let (_, listed) = call(
         client()
             .get(sess["session_endpoints"]["list_parts"].as_str().unwrap())
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&t),
     )
     .await;
     assert_eq!(listed["total_count"], 3);
@@ -653,27 +568,21 @@ async fn chunked_upload_session_with_digests() {
         .await
         .unwrap();
     assert_eq!(r.status(), 412);
-    let (s, err) = json_of(
+    let (s, err) = call(
         client()
             .post(&commit)
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(&data)))
-            .json(&json!({"parts": &parts[..2]}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"parts": &parts[..2]})),
     )
     .await;
     assert_eq!(s, 400, "{err}");
-    let (s, done) = json_of(
+    let (s, done) = call(
         client()
             .post(&commit)
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(&data)))
-            .json(&json!({"parts": parts}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"parts": parts})),
     )
     .await;
     assert_eq!(s, 201, "{done}");
@@ -780,26 +689,20 @@ async fn commit_202_and_latency_faults() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(started.elapsed() >= std::time::Duration::from_millis(150));
-    let (_, sess) = json_of(
+    let (_, sess) = call(
         client()
             .post(format!("{}/files/upload_sessions", emu.upload_url()))
             .bearer_auth(&t)
-            .json(&json!({"folder_id": "0", "file_size": 3, "file_name": "s.bin"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"folder_id": "0", "file_size": 3, "file_name": "s.bin"})),
     )
     .await;
-    let (s, part) = json_of(
+    let (s, part) = call(
         client()
             .put(sess["session_endpoints"]["upload_part"].as_str().unwrap())
             .bearer_auth(&t)
             .header("content-range", "bytes 0-2/3")
             .header("digest", format!("sha={}", sha1_b64(b"abc")))
-            .body("abc")
-            .send()
-            .await
-            .unwrap(),
+            .body("abc"),
     )
     .await;
     assert_eq!(s, 200, "{part}");
@@ -815,15 +718,12 @@ async fn commit_202_and_latency_faults() {
     assert_eq!(r.headers()["retry-after"], "7");
     // Once the fault is lifted the same commit succeeds.
     emu.set_faults(FaultConfig::default());
-    let (s, done) = json_of(
+    let (s, done) = call(
         client()
             .post(sess["session_endpoints"]["commit"].as_str().unwrap())
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(b"abc")))
-            .json(&json!({"parts": [part["part"]]}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"parts": [part["part"]]})),
     )
     .await;
     assert_eq!(s, 201, "{done}");
@@ -848,13 +748,10 @@ async fn concurrent_uploads_race_for_one_name() {
         futures::future::join_all(names.iter().map(|n| upload(&emu, &t, "0", n, n.as_bytes())))
             .await;
     assert!(distinct.iter().all(|(s, _)| *s == 201));
-    let (_, root) = json_of(
+    let (_, root) = call(
         client()
             .get(format!("{}/folders/0/items?limit=1000", emu.api_url()))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&t),
     )
     .await;
     assert_eq!(root["total_count"], 13);
