@@ -111,3 +111,58 @@ async fn a_cut_download_resumes_with_a_range() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].header("range").as_deref(), Some("bytes=12345-"));
 }
+
+/// A server that reads each request and closes the connection without an
+/// answer (the work may have been done); counts the requests it read.
+async fn hang_up_server() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(AtomicUsize::new(0));
+    let seen2 = seen.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut got = Vec::new();
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match sock.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            if !got.is_empty() {
+                seen2.fetch_add(1, Ordering::SeqCst);
+            }
+            drop(sock);
+        }
+    });
+    (url, seen, task)
+}
+
+#[tokio::test]
+async fn a_post_whose_answer_never_comes_is_not_replayed() {
+    let (url, seen, task) = hang_up_server().await;
+    let c = client(&url);
+    let e = c.folders().create("0", "x").send().await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Transport {
+                maybe_sent: true,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "the POST may have taken effect: not replayed"
+    );
+
+    // The same failure on a GET is retried (1 attempt + 5 retries).
+    seen.store(0, Ordering::SeqCst);
+    assert!(c.users().me().send().await.is_err());
+    assert_eq!(seen.load(Ordering::SeqCst), 6);
+    task.abort();
+}

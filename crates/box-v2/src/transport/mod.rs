@@ -7,7 +7,9 @@
 //! - A `401` triggers one token refresh and one replay.
 //! - `429`, `5xx` and (where asked) `202 + Retry-After` are retried per the
 //!   [`retry::RetryPolicy`]; connection failures are retried only when the body
-//!   can be sent again ([`Payload::is_replayable`]).
+//!   can be sent again ([`Payload::is_replayable`]), and a failure after the
+//!   request may have reached the server (no answer, a timeout) only for
+//!   idempotent methods: a `POST` is not replayed when it may have taken effect.
 //! - Responses read whole ([`Request::buffer_response`]) of idempotent
 //!   requests are read inside the loop, so a connection that drops mid-body
 //!   is retried like one that failed before the headers.
@@ -177,8 +179,20 @@ impl Core {
                 Ok(r) => r,
                 Err(e) => {
                     let err = error::from_reqwest(e);
+                    // A request that may have reached the server is replayed
+                    // only when doing it twice is harmless.
+                    let maybe_sent = matches!(
+                        err,
+                        Error::Transport {
+                            maybe_sent: true,
+                            ..
+                        }
+                    );
                     let delay = self.retry.backoff(retries + 1);
-                    if replayable && self.may_retry(retries, started, delay) {
+                    if replayable
+                        && (!maybe_sent || is_idempotent(&method))
+                        && self.may_retry(retries, started, delay)
+                    {
                         retries += 1;
                         tracing::warn!(
                             method = %method, path = url.path(), retry = retries,

@@ -3,7 +3,8 @@
 //! Retried: `429 Too Many Requests`, every `5xx`, `202 Accepted` carrying a
 //! `Retry-After` header (where the operation asks for it: downloads, thumbnails,
 //! upload commits), and connection failures when the request body can be sent
-//! again. The wait is the server's `Retry-After` when it sent one, otherwise an
+//! again (after the request may have reached the server, for idempotent
+//! methods only: see [`crate::transport`]). The wait is the server's `Retry-After` when it sent one, otherwise an
 //! exponential backoff with jitter. Both the number of retries and the total
 //! time spent are bounded.
 
