@@ -201,11 +201,13 @@ fn part(file: UploadFile) -> reqwest::multipart::Part {
         .expect("a valid MIME type")
 }
 
-fn one_file(files: Vec<UploadFile>) -> reqwest::multipart::Form {
+/// A multipart form with one part per file: `new_file1`, `new_file2`…
+fn files_form(files: Vec<UploadFile>) -> reqwest::multipart::Form {
     files
         .into_iter()
-        .fold(reqwest::multipart::Form::new(), |form, f| {
-            form.part("new_file1", part(f))
+        .enumerate()
+        .fold(reqwest::multipart::Form::new(), |form, (i, f)| {
+            form.part(format!("new_file{}", i + 1), part(f))
         })
 }
 
@@ -396,10 +398,7 @@ impl Client {
             emails,
         } = upload;
         let build = |files: Vec<UploadFile>| {
-            let mut form = reqwest::multipart::Form::new();
-            for (i, f) in files.into_iter().enumerate() {
-                form = form.part(format!("new_file{}", i + 1), part(f));
-            }
+            let mut form = files_form(files);
             if share {
                 form = form.text("share", "1");
             }
@@ -431,7 +430,7 @@ impl Client {
                 &["overwrite", &id],
                 vec![file],
                 Replay::Idempotent,
-                one_file,
+                files_form,
             )
             .await?;
         UploadOutcome::from_response(&r.0)
@@ -445,7 +444,7 @@ impl Client {
                 &["new_copy", &id],
                 vec![file],
                 Replay::NotProcessedOnly,
-                one_file,
+                files_form,
             )
             .await?;
         UploadOutcome::from_response(&r.0)

@@ -61,6 +61,13 @@ async fn upload_streams_several_files_and_reports_per_file() {
     let reqs = s.take_requests();
     assert_eq!(reqs[0].path, format!("/api/1.0/overwrite/{TOKEN}/5996"));
     assert_eq!(reqs[1].path, format!("/api/1.0/new_copy/{TOKEN}/5996"));
+    for r in &reqs {
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            body.contains("name=\"new_file1\"; filename=\"read_me.txt\""),
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]
