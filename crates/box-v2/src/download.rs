@@ -62,7 +62,15 @@ impl Download {
     /// range (up to the client's retry count), so the stream carries on.
     pub async fn send(self) -> Result<Body> {
         let resp = self.open(self.range).await?;
-        let len = resp.content_length();
+        // A server that ignores `Range: bytes=0-N` answers 200 with the whole
+        // file: only the asked-for bytes are passed on (see the loop below).
+        let wanted = self
+            .range
+            .and_then(|r| r.end.map(|end| end.saturating_sub(r.start) + 1));
+        let len = match (resp.content_length(), wanted) {
+            (Some(l), Some(w)) => Some(l.min(w)),
+            (l, _) => l,
+        };
         let retries = self.client.inner.core.retry.max_retries;
         let start = self.range.map_or(0, |r| r.start);
         let end = self.range.and_then(|r| r.end);
@@ -79,7 +87,14 @@ impl Download {
                     return Ok(None);
                 };
                 match stream.next().await {
-                    Some(Ok(chunk)) => {
+                    Some(Ok(mut chunk)) => {
+                        if let Some(end) = st.end {
+                            let room = (end + 1).saturating_sub(st.offset);
+                            if chunk.len() as u64 > room {
+                                chunk.truncate(room as usize);
+                                st.stream = None;
+                            }
+                        }
                         st.offset += chunk.len() as u64;
                         return Ok(Some((chunk, st)));
                     }

@@ -669,3 +669,29 @@ async fn parallel_download_of_a_past_version_uses_that_versions_size() {
     assert!(e.is_not_found(), "{e:?}");
     assert!(!missing.exists());
 }
+
+#[tokio::test]
+async fn a_range_the_server_ignores_still_yields_only_the_range() {
+    let content: Vec<u8> = (0..100u8).collect();
+    let c2 = content.clone();
+    // Answers 200 with the whole file whatever the Range header says.
+    let s = MockServer::start(move |_| raw(200, &[], c2.clone())).await;
+    let c = client(&s.url);
+    let body = c
+        .download("9")
+        .range(ByteRange::new(0, 9).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body.len(), Some(10));
+    let got = body.collect(1 << 20).await.unwrap();
+    assert_eq!(&got[..], &content[..10]);
+    assert_eq!(s.last().header("range").as_deref(), Some("bytes=0-9"));
+    // A range starting later cannot be served from a 200: an error, not wrong bytes.
+    assert!(c
+        .download("9")
+        .range(ByteRange::new(5, 9).unwrap())
+        .send()
+        .await
+        .is_err());
+}
