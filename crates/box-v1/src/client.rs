@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use box_core::{Error, Result};
 use bytes::{Bytes, BytesMut};
@@ -36,6 +37,10 @@ pub const DEFAULT_UPLOAD_BASE: &str = "https://upload.box.net";
 pub const DEFAULT_WEB_BASE: &str = "https://www.box.net";
 /// Default cap on a response body held in memory: 512 MiB.
 pub const DEFAULT_MAX_RESPONSE: u64 = 512 << 20;
+/// Default limit for establishing a connection: 30 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default longest silence while waiting for response bytes: 60 s.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Builds a [`Client`]. Every setting has a documented default.
 pub struct ClientBuilder {
@@ -48,6 +53,8 @@ pub struct ClientBuilder {
     max_decompressed: u64,
     max_response: u64,
     http: Option<reqwest::Client>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
     retry: RetryPolicy,
 }
 
@@ -79,6 +86,8 @@ impl ClientBuilder {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             max_response: DEFAULT_MAX_RESPONSE,
             http: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
             retry: retry::default_policy(),
         }
     }
@@ -130,9 +139,26 @@ impl ClientBuilder {
         self
     }
 
-    /// A preconfigured reqwest client (timeouts, proxies); default a plain one.
+    /// A preconfigured reqwest client (timeouts, proxies); default one with
+    /// the connect and read timeouts below. A client given here keeps its
+    /// own timeouts.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// Time limit for establishing a connection; default
+    /// [`DEFAULT_CONNECT_TIMEOUT`] (30 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Longest silence while waiting for response bytes before the attempt
+    /// fails with a transport error, so a dead connection never hangs a call;
+    /// default [`DEFAULT_READ_TIMEOUT`] (60 s).
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = d;
         self
     }
 
@@ -158,6 +184,16 @@ impl ClientBuilder {
             }
             Ok(u)
         };
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .read_timeout(self.read_timeout)
+                .build()
+                .map_err(|e| {
+                    Error::invalid_input(format!("building the HTTP client: {}", e.without_url()))
+                })?,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 api_base: parse("api base", &self.api_base)?,
@@ -168,7 +204,7 @@ impl ClientBuilder {
                 form: self.form,
                 max_decompressed: self.max_decompressed,
                 max_response: self.max_response,
-                http: self.http.unwrap_or_default(),
+                http,
                 retry: self.retry,
             }),
         })

@@ -369,3 +369,29 @@ async fn search_ends_when_a_full_page_brings_nothing_new() {
         .collect();
     assert_eq!(pages, vec!["1", "2"]);
 }
+
+#[tokio::test]
+async fn a_silent_server_fails_with_a_transport_error_instead_of_hanging() {
+    // Accepts connections and never answers: the default client used to
+    // wait forever.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let c = box_v1::Client::builder(API_KEY)
+        .api_base(&base)
+        .read_timeout(std::time::Duration::from_millis(300))
+        .retry_policy(box_v1::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let e = tokio::time::timeout(std::time::Duration::from_secs(20), c.get_ticket())
+        .await
+        .expect("the call ends")
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+    holder.abort();
+}
