@@ -756,3 +756,90 @@ async fn concurrent_uploads_race_for_one_name() {
     .await;
     assert_eq!(root["total_count"], 13);
 }
+
+/// Commits of one session sent together (a client retrying a commit whose
+/// answer is slow) make one file: the others answer 202 with Retry-After
+/// while the first assembles it, or 201 with the same file once it is done,
+/// never a 409 against the file the first commit just made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commits_of_one_session_make_one_file() {
+    let emu = Emulator::builder()
+        .chunked_upload_min_size(1)
+        .chunked_part_size(1024 * 1024)
+        .start()
+        .await
+        .unwrap();
+    let t = emu.default_token().to_string();
+    let data: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let (s, sess) = call(
+        client()
+            .post(format!("{}/files/upload_sessions", emu.upload_url()))
+            .bearer_auth(&t)
+            .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "once.bin"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{sess}");
+    let mut parts = Vec::new();
+    for (i, chunk) in data.chunks(1024 * 1024).enumerate() {
+        let start = i * 1024 * 1024;
+        let (s, p) = call(
+            client()
+                .put(sess["session_endpoints"]["upload_part"].as_str().unwrap())
+                .bearer_auth(&t)
+                .header(
+                    "content-range",
+                    format!("bytes {start}-{}/{}", start + chunk.len() - 1, data.len()),
+                )
+                .header("digest", format!("sha={}", sha1_b64(chunk)))
+                .body(chunk.to_vec()),
+        )
+        .await;
+        assert_eq!(s, 200, "{p}");
+        parts.push(p["part"].clone());
+    }
+    let commit_url = sess["session_endpoints"]["commit"].as_str().unwrap();
+    let commit = || async {
+        let r = client()
+            .post(commit_url)
+            .bearer_auth(&t)
+            .header("digest", format!("sha={}", sha1_b64(&data)))
+            .json(&json!({"parts": parts}))
+            .send()
+            .await
+            .unwrap();
+        let retry_after = r.headers().get("retry-after").cloned();
+        let (s, body) = json_of(r).await;
+        (s, retry_after, body)
+    };
+    let answers = futures::future::join_all((0..6).map(|_| commit())).await;
+    let mut ids = Vec::new();
+    for (s, retry_after, body) in &answers {
+        match s.as_u16() {
+            201 => ids.push(body["entries"][0]["id"].clone()),
+            202 => assert_eq!(retry_after.as_ref().unwrap(), "1"),
+            other => panic!("commit answered {other}: {body}"),
+        }
+    }
+    assert!(!ids.is_empty());
+    let (s, last, body) = commit().await;
+    assert_eq!(s, 201, "{body}");
+    assert!(last.is_none());
+    ids.push(body["entries"][0]["id"].clone());
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let id = ids[0].as_str().unwrap();
+    let (_, versions) = call(
+        client()
+            .get(format!("{}/files/{id}/versions", emu.api_url()))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(versions["total_count"], 0, "{versions}");
+    let (_, root) = call(
+        client()
+            .get(format!("{}/folders/0/items", emu.api_url()))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(root["total_count"], 1, "{root}");
+}

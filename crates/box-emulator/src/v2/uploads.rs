@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -310,6 +311,10 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     /// File id once committed (commits are idempotent).
     pub committed: Option<u64>,
+    /// A commit is assembling the file: another commit meanwhile answers
+    /// `202 Accepted` instead of racing it. Not persisted.
+    #[serde(skip)]
+    pub committing: bool,
 }
 
 impl Session {
@@ -417,6 +422,7 @@ fn new_session(shared: &Shared, user: u64, target: Target, file_size: u64) -> Ap
         parts: BTreeMap::new(),
         expires_at: Utc::now() + chrono::Duration::days(7),
         committed: None,
+        committing: false,
     };
     let body = session_json(shared, &s);
     let id = s.id.clone();
@@ -662,7 +668,30 @@ pub struct CommitPart {
     sha1: Option<String>,
 }
 
-/// `POST /api/2.0/files/upload_sessions/{id}/commit`.
+/// Marks a session as being committed until dropped (also when the
+/// request is cancelled), so one commit assembles the file at a time.
+struct CommitClaim<'a> {
+    shared: &'a Shared,
+    id: &'a str,
+}
+
+impl Drop for CommitClaim<'_> {
+    fn drop(&mut self) {
+        let mut sessions = self
+            .shared
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = sessions.get_mut(self.id) {
+            s.committing = false;
+        }
+    }
+}
+
+/// `POST /api/2.0/files/upload_sessions/{id}/commit`. A commit that
+/// arrives while another one for the same session is still assembling the
+/// file answers `202 Accepted` with `Retry-After`, as Box documents for
+/// parts not yet processed; once done, commits answer the file again.
 pub async fn commit(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
@@ -670,13 +699,14 @@ pub async fn commit(
     params: Params,
     headers: HeaderMap,
     JsonBody(body): JsonBody<CommitBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
     let s = get_session(&shared, caller.user, &id)?;
     if let Some(fid) = s.committed {
         return Ok((
             StatusCode::CREATED,
             Json(files_list(&shared, fid, params.fields())?),
-        ));
+        )
+            .into_response());
     }
     let want_sha1 = parse_digest(&headers)?;
     let uploaded: Vec<&Part> = s.parts.values().collect();
@@ -700,6 +730,32 @@ pub async fn commit(
             "The uploaded parts do not cover the whole file",
         ));
     }
+    let _claim = {
+        let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let current = sessions.get_mut(&id).ok_or_else(missing_session)?;
+        if let Some(fid) = current.committed {
+            drop(sessions);
+            return Ok((
+                StatusCode::CREATED,
+                Json(files_list(&shared, fid, params.fields())?),
+            )
+                .into_response());
+        }
+        if current.committing {
+            let body = session_json(&shared, current);
+            return Ok((
+                StatusCode::ACCEPTED,
+                [(axum::http::header::RETRY_AFTER, "1")],
+                Json(body),
+            )
+                .into_response());
+        }
+        current.committing = true;
+        CommitClaim {
+            shared: &shared,
+            id: &id,
+        }
+    };
     let store = shared.store.clone();
     let paths: Vec<PathBuf> = uploaded.iter().map(|p| p.path.clone()).collect();
     let blob = blocking(move || {
@@ -753,7 +809,7 @@ pub async fn commit(
         st.item(fid)
             .map(|i| json!({"total_count": 1, "entries": [item_json(st, &shared.base, i, params.fields())]}))
     });
-    list.map(|v| (StatusCode::CREATED, Json(v)))
+    list.map(|v| (StatusCode::CREATED, Json(v)).into_response())
         .ok_or_else(ApiError::not_found)
 }
 
