@@ -409,10 +409,30 @@ impl Client {
 fn join(base: &str, path: &str) -> Result<Url> {
     let s = if path.starts_with("http://") || path.starts_with("https://") {
         path.to_owned()
+    } else if let Some(bad) = dot_or_empty_segment(path) {
+        // URL parsing would drop `.` and fold `..` into its parent (also in
+        // their `%2e` forms), so an id of `..` would aim the request at
+        // another resource: `DELETE /files/1/versions/..` is `DELETE /files/1/`.
+        return Err(Error::invalid_input(format!(
+            "invalid request path {path:?}: segment {bad:?} (an empty, `.` or `..` id?)"
+        )));
     } else if path.starts_with('/') {
         format!("{base}{path}")
     } else {
         format!("{base}/{path}")
     };
     Url::parse(&s).map_err(|e| Error::invalid_input(format!("invalid request URL: {e}")))
+}
+
+/// The first segment of a relative request path (query excluded) that is
+/// empty or a dot segment, if any.
+fn dot_or_empty_segment(path: &str) -> Option<&str> {
+    let route = path.split(['?', '#']).next().unwrap_or_default();
+    route.trim_start_matches('/').split('/').find(|seg| {
+        let lower = seg.to_ascii_lowercase();
+        matches!(
+            lower.as_str(),
+            "" | "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
+        )
+    })
 }

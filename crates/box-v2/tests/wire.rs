@@ -695,3 +695,34 @@ async fn a_range_the_server_ignores_still_yields_only_the_range() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn dot_ids_cannot_climb_out_of_their_path() {
+    let s = MockServer::start(|_| raw(204, &[], "")).await;
+    let c = client(&s.url);
+    for id in ["..", ".", ""] {
+        let e = c
+            .files()
+            .delete_version("12345", id)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{id:?}: {e:?}");
+        let e = c.folders().get(id).send().await.unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{id:?}: {e:?}");
+    }
+    let e = c
+        .request(reqwest::Method::GET, "/files/1/%2e%2E?fields=name")
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    assert_eq!(s.count(), 0, "nothing was sent: {:?}", s.requests());
+    // An id that merely looks encoded is escaped, not decoded.
+    c.files()
+        .delete_version("12345", "%2e%2E")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s.last().path, "/2.0/files/12345/versions/%252e%252E");
+}
