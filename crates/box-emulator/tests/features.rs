@@ -367,3 +367,67 @@ async fn events_after_the_largest_stream_position() {
     assert_eq!(s, 200, "{msg}");
     assert_eq!(msg["message"], "reconnect");
 }
+
+/// `ancestor_folder_ids` limits search to the folders named; a folder the
+/// caller cannot read (or no such folder) gives no hits, not every hit.
+#[tokio::test]
+async fn search_below_ancestor_folders() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let t = emu.default_token().to_string();
+    let api = emu.api_url();
+    let mut folders = Vec::new();
+    for name in ["in", "out"] {
+        let (s, f) = call(
+            client()
+                .post(format!("{api}/folders"))
+                .bearer_auth(&t)
+                .json(&json!({"name": name, "parent": {"id": "0"}})),
+        )
+        .await;
+        assert_eq!(s, 201, "{f}");
+        let id = f["id"].as_str().unwrap().to_string();
+        let form = reqwest::multipart::Form::new()
+            .text(
+                "attributes",
+                json!({"name": format!("report-{name}.txt"), "parent": {"id": id}}).to_string(),
+            )
+            .part("file", reqwest::multipart::Part::bytes(b"r".to_vec()));
+        let (s, up) = call(
+            client()
+                .post(format!("{}/files/content", emu.upload_url()))
+                .bearer_auth(&t)
+                .multipart(form),
+        )
+        .await;
+        assert_eq!(s, 201, "{up}");
+        folders.push(id);
+    }
+    let (_, other) = emu.create_user("Other", "other@example.com").unwrap();
+    let (_, private) = call(
+        client()
+            .post(format!("{api}/folders"))
+            .bearer_auth(&other)
+            .json(&json!({"name": "private", "parent": {"id": "0"}})),
+    )
+    .await;
+    let private = private["id"].as_str().unwrap().to_string();
+    let search = |ancestors: Option<String>| {
+        let mut url = format!("{api}/search?query=report");
+        if let Some(a) = ancestors {
+            url.push_str(&format!("&ancestor_folder_ids={a}"));
+        }
+        call(client().get(url).bearer_auth(&t))
+    };
+    let (_, all) = search(None).await;
+    assert_eq!(all["total_count"], 2, "{all}");
+    let (_, inside) = search(Some(folders[0].clone())).await;
+    assert_eq!(inside["total_count"], 1, "{inside}");
+    assert_eq!(inside["entries"][0]["name"], "report-in.txt");
+    let (_, both) = search(Some(format!("{},{}", folders[0], folders[1]))).await;
+    assert_eq!(both["total_count"], 2, "{both}");
+    for unreadable in [private, "987654321".to_string()] {
+        let (s, none) = search(Some(unreadable)).await;
+        assert_eq!(s, 200);
+        assert_eq!(none["total_count"], 0, "{none}");
+    }
+}

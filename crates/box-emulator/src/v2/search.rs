@@ -33,15 +33,14 @@ pub async fn search(
         _ => None,
     };
     Ok(Json(shared.store.read(|st| {
-        let ancestors: Vec<u64> = params
-            .get("ancestor_folder_ids")
-            .map(|s| {
-                s.split(',')
-                    .filter_map(|id| st.resolve(caller.user, id.trim(), Kind::Folder).ok())
-                    .map(|(id, _)| id)
-                    .collect()
-            })
-            .unwrap_or_default();
+        // `None`: anywhere; `Some(ids)`: below one of the folders the caller
+        // can read (none readable: no hits, not the whole account).
+        let ancestors: Option<Vec<u64>> = params.get("ancestor_folder_ids").map(|s| {
+            s.split(',')
+                .filter_map(|id| st.resolve(caller.user, id.trim(), Kind::Folder).ok())
+                .map(|(id, _)| id)
+                .collect()
+        });
         let hits: Vec<_> = st
             .items
             .values()
@@ -53,10 +52,9 @@ pub async fn search(
             })
             .filter(|i| !st.in_trash(i.id) && st.role(caller.user, i.id).is_some())
             .filter(|i| {
-                ancestors.is_empty()
-                    || ancestors
-                        .iter()
-                        .any(|a| st.is_within(i.id, *a) && i.id != *a)
+                ancestors
+                    .as_ref()
+                    .is_none_or(|a| a.iter().any(|a| st.is_within(i.id, *a) && i.id != *a))
             })
             .collect();
         let total = hits.len();
