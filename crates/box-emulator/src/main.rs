@@ -10,7 +10,7 @@ use std::time::Duration;
 use box_emulator::{Emulator, FaultConfig};
 use clap::Parser;
 
-/// A local Box-compatible server (v2 API).
+/// A local Box-compatible server (v1 and v2 APIs over one store).
 #[derive(Debug, Parser)]
 #[command(name = "box-emulator", version)]
 struct Args {
@@ -61,6 +61,7 @@ fn fault_config(args: &Args) -> Result<FaultConfig, String> {
     if args.expire_tokens_after.is_some() {
         cfg.expire_tokens_after = args.expire_tokens_after;
     }
+    cfg.validate()?;
     Ok(cfg)
 }
 
@@ -101,6 +102,7 @@ async fn main() -> std::process::ExitCode {
     println!("  api:      {}", emu.api_url());
     println!("  upload:   {}", emu.upload_url());
     println!("  oauth:    {}", emu.oauth_url());
+    println!("  v1:       {}", emu.v1_url());
     println!("  admin:    {}", emu.admin_url());
     println!("  user:     {}", emu.default_user());
     println!("  token:    {}", emu.default_token());

@@ -341,3 +341,26 @@ async fn upload_session_resumes_after_restart() {
     );
     assert!(!dir.path().join("blobs/sessions").join(&id).exists());
 }
+
+/// The binary refuses a fault configuration file with a rule it cannot
+/// apply (here a zero schedule) with exit code 2 and a message, before
+/// serving anything.
+#[test]
+fn binary_refuses_an_unusable_fault_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("faults.json");
+    std::fs::write(
+        &cfg,
+        r#"{"seed": 1, "rules": [{"fault": {"kind": "status", "status": 503}, "every": 0}]}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_box-emulator"))
+        .args(["--port", "0", "--fault-config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("every must be at least 1"), "{err}");
+    assert!(out.stdout.is_empty());
+}
