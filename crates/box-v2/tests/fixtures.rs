@@ -105,3 +105,20 @@ fn wrong_types_name_the_json_path() {
         "{e}"
     );
 }
+
+#[test]
+fn unknown_enum_values_are_kept() {
+    use box_v2::models::{ItemStatus, UserStatus};
+    let mut v = fixture("file.json");
+    v["item_status"] = serde_json::json!("quarantined");
+    let f: File = serde_json::from_value(v).unwrap();
+    assert_eq!(f.item_status, Some(ItemStatus::Other("quarantined".into())));
+    let mut v = fixture("user.json");
+    v["status"] = serde_json::json!("on_vacation");
+    let u: User = serde_json::from_value(v).unwrap();
+    assert_eq!(u.status, Some(UserStatus::Other("on_vacation".into())));
+    let mut v = fixture("user.json");
+    v["status"] = serde_json::json!("cannot_delete_edit_upload");
+    let u: User = serde_json::from_value(v).unwrap();
+    assert_eq!(u.status, Some(UserStatus::CannotDeleteEditUpload));
+}
