@@ -431,3 +431,49 @@ async fn search_below_ancestor_folders() {
         assert_eq!(none["total_count"], 0, "{none}");
     }
 }
+
+/// A long poll is woken by the channel user's own events only: another
+/// user's upload and a new token during the poll leave it to answer
+/// `reconnect` at the timeout.
+#[tokio::test]
+async fn long_poll_ignores_other_users_changes() {
+    let emu = Emulator::builder()
+        .longpoll_timeout(Duration::from_millis(400))
+        .start()
+        .await
+        .unwrap();
+    let t = emu.default_token().to_string();
+    let (_, opts) = call(
+        client()
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/events", emu.api_url()),
+            )
+            .bearer_auth(&t),
+    )
+    .await;
+    let url = opts["entries"][0]["url"].as_str().unwrap().to_string();
+    let (_, other) = emu.create_user("Other", "other@example.com").unwrap();
+    for with_position in [true, false] {
+        let poll_url = if with_position {
+            let (_, now) = call(
+                client()
+                    .get(format!("{}/events?stream_position=now", emu.api_url()))
+                    .bearer_auth(&t),
+            )
+            .await;
+            format!(
+                "{url}&stream_position={}",
+                now["next_stream_position"].as_str().unwrap()
+            )
+        } else {
+            url.clone()
+        };
+        let poll = tokio::spawn(call(client().get(poll_url)));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        upload(&emu, &other, &format!("theirs-{with_position}.txt"), b"x").await;
+        emu.developer_token(&emu.default_user()).unwrap();
+        let (_, msg) = poll.await.unwrap();
+        assert_eq!(msg["message"], "reconnect", "with_position={with_position}");
+    }
+}

@@ -72,7 +72,11 @@ pub async fn realtime_info(State(shared): State<Arc<Shared>>, caller: Caller) ->
     }))
 }
 
-/// `GET /realtime?channel=…&stream_position=…`: waits for a change.
+/// `GET /realtime?channel=…&stream_position=…`: waits for an event of the
+/// channel's user after `stream_position` (default: the latest position
+/// when the poll starts); answers `new_change` when one is recorded, or
+/// `reconnect` after the long-poll timeout. Changes that make no event for
+/// the user (another user's uploads, token grants) do not wake it.
 pub async fn long_poll(
     State(shared): State<Arc<Shared>>,
     params: Params,
@@ -83,21 +87,22 @@ pub async fn long_poll(
         .and_then(|c| c.split('-').next())
         .and_then(|u| u.parse().ok())
         .ok_or_else(|| ApiError::bad_request("bad_request", "Invalid channel"))?;
-    let notified = shared.store.changed();
-    tokio::pin!(notified);
-    notified.as_mut().enable();
-    let since = match params.get("stream_position") {
-        Some(p) => p.parse().ok(),
-        None => None,
-    };
-    let pending = shared
-        .store
-        .read(|st| since.is_some_and(|pos: u64| st.events_after(pos).any(|e| e.user == user)));
-    if pending {
-        return Ok(Json(json!({"message": "new_change"})));
-    }
-    match tokio::time::timeout(shared.config.longpoll_timeout, notified).await {
-        Ok(()) => Ok(Json(json!({"message": "new_change"}))),
-        Err(_) => Ok(Json(json!({"message": "reconnect"}))),
+    let deadline = tokio::time::Instant::now() + shared.config.longpoll_timeout;
+    let since = params.get("stream_position").and_then(|p| p.parse().ok());
+    let since = since.unwrap_or_else(|| shared.store.read(|st| st.last_event()));
+    loop {
+        // Armed before the check, so a change between the two is not missed.
+        let notified = shared.store.changed();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let pending = shared
+            .store
+            .read(|st| st.events_after(since).any(|e| e.user == user));
+        if pending {
+            return Ok(Json(json!({"message": "new_change"})));
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return Ok(Json(json!({"message": "reconnect"})));
+        }
     }
 }
