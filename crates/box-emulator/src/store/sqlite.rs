@@ -95,7 +95,13 @@ impl Db {
             match serde_json::from_str(&json) {
                 Ok(v) => out.push((key, v)),
                 Err(e) => {
-                    tracing::warn!(table = table.name(), %key, error = %e, "skipping unreadable record")
+                    // Token rows are keyed by the token itself: never log it.
+                    let shown = if table == Table::Token {
+                        "[redacted]"
+                    } else {
+                        &key
+                    };
+                    tracing::warn!(table = table.name(), key = %shown, error = %e, "skipping unreadable record")
                 }
             }
         }
@@ -132,4 +138,60 @@ pub fn row<T: Serialize>(table: Table, key: impl ToString, value: Option<&T>) ->
         key.to_string(),
         value.map(|v| serde_json::to_string(v).unwrap_or_else(|_| "null".into())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::store::model::{Token, User};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Unreadable rows are skipped with a warning that names the row's key,
+    /// except for tokens, whose key is the secret token itself.
+    #[test]
+    fn unreadable_rows_are_skipped_without_logging_token_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(&dir.path().join("box.sqlite3")).unwrap();
+        db.apply(&[
+            (
+                Table::Token,
+                "SecretAccessToken123".into(),
+                Some("{broken".into()),
+            ),
+            (Table::User, "42".into(), Some("{broken".into())),
+        ])
+        .unwrap();
+        let captured = Capture::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(db.load::<Token>(Table::Token).unwrap().is_empty());
+            assert!(db.load::<User>(Table::User).unwrap().is_empty());
+        });
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            log.matches("skipping unreadable record").count(),
+            2,
+            "{log}"
+        );
+        assert!(log.contains("key=42"), "{log}");
+        assert!(!log.contains("SecretAccessToken123"), "{log}");
+    }
 }
