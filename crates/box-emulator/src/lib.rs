@@ -30,7 +30,11 @@
 //! - Shared links: `company` access behaves like `open`; no vanity URLs, no
 //!   download/preview counting; `/shared/static/…` URLs are not served.
 //! - Search is a case-insensitive substring match on names and descriptions.
-//! - Events are per-user `ITEM_*` events; `stream_type` and admin logs are ignored.
+//! - Events are per-user: `ITEM_CREATE`, `ITEM_UPLOAD`, `ITEM_COPY`,
+//!   `ITEM_MOVE`, `ITEM_RENAME`, `ITEM_MODIFY`, `ITEM_TRASH`,
+//!   `ITEM_UNDELETE_VIA_TRASH` and `COLLAB_ADD_COLLABORATOR`; purges, version
+//!   promotions and deletions and removed collaborations make none.
+//!   `stream_type` and admin logs are ignored.
 //! - Download URLs, v1 tickets and used JWT ids live in memory and do not
 //!   survive a restart (files, tokens and upload sessions with their parts do).
 //!   Unreferenced blobs are not garbage-collected; sessions do not expire on disk.
