@@ -148,6 +148,11 @@ impl Open {
     }
 }
 
+/// How deeply elements may nest (each folder level takes two: `<folder>`
+/// and `<folders>`), so about 1,000 folder levels; deeper is a
+/// [`Error::Decode`].
+pub const MAX_NESTING: usize = 2048;
+
 /// Streams [`TreeEntry`] values out of an account-tree XML document.
 pub struct TreeReader<R: Read> {
     scan: Scanner<R>,
@@ -630,6 +635,11 @@ impl State {
         if self.started && self.open.is_empty() {
             return Err(self.err(pos, "content after the root folder"));
         }
+        if !empty && self.open.len() >= MAX_NESTING {
+            // A tree built from deeper nesting would overflow the stack when
+            // dropped (each folder owns its subfolders).
+            return Err(self.err(pos, format!("elements nested more than {MAX_NESTING} deep")));
+        }
         match kind {
             ElementKind::Folder => {
                 self.flush_folder();
@@ -965,6 +975,26 @@ created="1129537520" pdated="1129537520">
                 assert_eq!(run_bytes(true, step), want, "round {round}, step {step}");
             }
         }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        fn nested(levels: usize) -> String {
+            let mut s = String::new();
+            for i in 0..levels {
+                s.push_str(&format!("<folder id=\"{i}\" name=\"f\"><folders>"));
+            }
+            for _ in 0..levels {
+                s.push_str("</folders></folder>");
+            }
+            s
+        }
+        let ok = crate::tree::AccountTree::build(nested(900).as_bytes()).unwrap();
+        assert_eq!(ok.root.folder.id, 0);
+        let deep = nested(200_000);
+        let e = crate::tree::AccountTree::build(deep.as_bytes()).unwrap_err();
+        assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+        assert!(e.to_string().contains("nested more than 2048"), "{e}");
     }
 
     #[test]
