@@ -61,8 +61,9 @@ pub enum Role {
     Owner,
 }
 
-/// The working copy of every record.
-#[derive(Debug, Default)]
+/// The working copy of every record. Its `Debug` gives counts only: token
+/// records are keyed by the tokens themselves.
+#[derive(Default)]
 pub struct State {
     next_id: u64,
     /// Bumped by every write that changes something (see [`State::generation`]).
@@ -93,6 +94,21 @@ pub struct State {
     /// Pending private shares for e-mails without a user, by id.
     pub invitations: BTreeMap<u64, Invitation>,
     passwords: HashMap<u64, PasswordHash>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("generation", &self.generation)
+            .field("users", &self.users.len())
+            .field("items", &self.items.len())
+            .field("collabs", &self.collabs.len())
+            .field("events", &self.events.len())
+            .field("tokens", &self.tokens.len())
+            .field("apps", &self.apps.len())
+            .field("sessions", &self.sessions.len())
+            .finish_non_exhaustive()
+    }
 }
 
 struct Inner {
@@ -1229,6 +1245,19 @@ mod index_tests {
             sha1: "da39a3ee5e6b4b0d3255bfef95601890afd80709".into(),
             size: 0,
         }
+    }
+
+    /// The state's Debug shows no token (tokens key their records).
+    #[test]
+    fn state_debug_shows_no_token() {
+        let store = Store::open(None).unwrap();
+        let user = store.create_user("U", "u@example.com").unwrap().id;
+        let token = store
+            .write(|tx| Ok(tx.issue(TokenKind::Access, user, "", Duration::hours(1), None)))
+            .unwrap();
+        let dbg = store.read(|st| format!("{st:?}"));
+        assert!(dbg.contains("tokens: 1"), "{dbg}");
+        assert!(!dbg.contains(&token), "{dbg}");
     }
 
     /// The children index matches a scan of every item after creates,
