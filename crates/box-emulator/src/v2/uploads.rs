@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
 use super::errors::{ApiError, ApiResult};
-use super::objects::{item_json, ts};
+use super::objects::ts;
 use super::{blocking, id_of, if_match, items, Caller, JsonBody, Params};
 use crate::server::Shared;
 use crate::store::blobs::hex;
@@ -668,6 +668,15 @@ pub struct CommitPart {
     sha1: Option<String>,
 }
 
+/// The answer to a commit: `201` with the file in a list.
+fn committed_file(shared: &Shared, fid: u64, params: &Params) -> ApiResult<Response> {
+    Ok((
+        StatusCode::CREATED,
+        Json(files_list(shared, fid, params.fields())?),
+    )
+        .into_response())
+}
+
 /// Marks a session as being committed until dropped (also when the
 /// request is cancelled), so one commit assembles the file at a time.
 struct CommitClaim<'a> {
@@ -702,11 +711,7 @@ pub async fn commit(
 ) -> ApiResult<Response> {
     let s = get_session(&shared, caller.user, &id)?;
     if let Some(fid) = s.committed {
-        return Ok((
-            StatusCode::CREATED,
-            Json(files_list(&shared, fid, params.fields())?),
-        )
-            .into_response());
+        return committed_file(&shared, fid, &params);
     }
     let want_sha1 = parse_digest(&headers)?;
     let uploaded: Vec<&Part> = s.parts.values().collect();
@@ -735,11 +740,7 @@ pub async fn commit(
         let current = sessions.get_mut(&id).ok_or_else(missing_session)?;
         if let Some(fid) = current.committed {
             drop(sessions);
-            return Ok((
-                StatusCode::CREATED,
-                Json(files_list(&shared, fid, params.fields())?),
-            )
-                .into_response());
+            return committed_file(&shared, fid, &params);
         }
         if current.committing {
             let body = session_json(&shared, current);
@@ -805,12 +806,7 @@ pub async fn commit(
         persist_session(&shared, &sessions, &id)?;
         let _ = std::fs::remove_dir_all(shared.store.blobs().session_dir(&id));
     }
-    let list = shared.store.read(|st| {
-        st.item(fid)
-            .map(|i| json!({"total_count": 1, "entries": [item_json(st, &shared.base, i, params.fields())]}))
-    });
-    list.map(|v| (StatusCode::CREATED, Json(v)).into_response())
-        .ok_or_else(ApiError::not_found)
+    committed_file(&shared, fid, &params)
 }
 
 /// `DELETE /api/2.0/files/upload_sessions/{id}`.
