@@ -843,3 +843,34 @@ async fn concurrent_commits_of_one_session_make_one_file() {
     .await;
     assert_eq!(root["total_count"], 1, "{root}");
 }
+
+/// A download names the file in `Content-Disposition` also when the name
+/// is not ASCII: an ASCII `filename` with `_` for the rest, and the exact
+/// name as RFC 5987 `filename*`.
+#[tokio::test]
+async fn downloads_name_files_beyond_ascii() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    for (name, ascii, encoded) in [
+        ("plain.txt", "plain.txt", "plain%2Etxt"),
+        (
+            "résumé \"v2\".txt",
+            "r_sum_ _v2_.txt",
+            "r%C3%A9sum%C3%A9%20%22v2%22%2Etxt",
+        ),
+    ] {
+        let (s, up) = upload(&emu, &t, "0", name, b"cv").await;
+        assert_eq!(s, 201, "{up}");
+        let id = up["entries"][0]["id"].as_str().unwrap();
+        let r = download(&emu, &t, id, None).await;
+        assert_eq!(r.status(), 200);
+        let cd = r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            cd,
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+        );
+    }
+}

@@ -90,6 +90,22 @@ fn parse_range_inner(value: &str, size: u64) -> Option<(u64, u64)> {
     Some((start, end))
 }
 
+/// `attachment` with the name twice: as `filename`, ASCII with anything
+/// else (and quotes, backslashes) as `_`, and as RFC 5987 `filename*` in
+/// percent-encoded UTF-8, so names beyond ASCII still make a valid header.
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => '_',
+            c if c == ' ' || c.is_ascii_graphic() => c,
+            _ => '_',
+        })
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// `GET /content/{token}`: the bytes.
 pub async fn content(
     State(shared): State<Arc<Shared>>,
@@ -147,11 +163,7 @@ pub async fn content(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        ticket.name.replace(['"', '\\'], "_")
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&ticket.name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     if status == StatusCode::PARTIAL_CONTENT {
