@@ -26,6 +26,17 @@ async fn rest(emu: &EmulatorHandle, query: &[(&str, &str)]) -> String {
         .unwrap()
 }
 
+/// A REST call of `action` with the test's API key, an auth token and `args`.
+async fn act(emu: &EmulatorHandle, token: &str, action: &str, args: &[(&str, &str)]) -> String {
+    let mut query = vec![
+        ("action", action),
+        ("api_key", "key"),
+        ("auth_token", token),
+    ];
+    query.extend_from_slice(args);
+    rest(emu, &query).await
+}
+
 async fn xml(emu: &EmulatorHandle, body: String) -> String {
     Client::new()
         .post(format!("{}/xml", emu.v1_url()))
@@ -208,15 +219,11 @@ async fn ticket_flow_tree_and_transfers() {
     assert_eq!(v2["total_count"], 4);
 
     // Tree: inline with nozip, zipped otherwise; both the same XML.
-    let r = rest(
+    let r = act(
         &emu,
-        &[
-            ("action", "get_account_tree"),
-            ("api_key", "key"),
-            ("auth_token", &token),
-            ("folder_id", "0"),
-            ("params[]", "nozip"),
-        ],
+        &token,
+        "get_account_tree",
+        &[("folder_id", "0"), ("params[]", "nozip")],
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("listing_ok"));
@@ -240,12 +247,11 @@ async fn ticket_flow_tree_and_transfers() {
         .read_to_string(&mut xml_text)
         .unwrap();
     assert!(xml_text.ends_with(&inline), "{xml_text}");
-    let r = rest(
+    let r = act(
         &emu,
+        &token,
+        "get_account_tree",
         &[
-            ("action", "get_account_tree"),
-            ("api_key", "key"),
-            ("auth_token", &token),
             ("folder_id", &folder),
             ("params[]", "nozip"),
             ("params[]", "nofiles"),
@@ -378,12 +384,11 @@ async fn ticket_flow_tree_and_transfers() {
     assert_eq!(tag(&r, "login"), Some("user@example.com"));
 
     // Rename, move, delete.
-    let r = rest(
+    let r = act(
         &emu,
+        &token,
+        "rename",
         &[
-            ("action", "rename"),
-            ("api_key", "key"),
-            ("auth_token", &token),
             ("target", "file"),
             ("target_id", &note),
             ("new_name", "renamed.txt"),
@@ -391,12 +396,11 @@ async fn ticket_flow_tree_and_transfers() {
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("s_rename_node"));
-    let r = rest(
+    let r = act(
         &emu,
+        &token,
+        "move",
         &[
-            ("action", "move"),
-            ("api_key", "key"),
-            ("auth_token", &token),
             ("target", "file"),
             ("target_id", &note),
             ("destination_id", "0"),
@@ -404,12 +408,11 @@ async fn ticket_flow_tree_and_transfers() {
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("s_move_node"));
-    let r = rest(
+    let r = act(
         &emu,
+        &token,
+        "move",
         &[
-            ("action", "move"),
-            ("api_key", "key"),
-            ("auth_token", &token),
             ("target", "folder"),
             ("target_id", &folder),
             ("destination_id", &folder),
@@ -417,24 +420,19 @@ async fn ticket_flow_tree_and_transfers() {
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("e_move_node"));
-    let r = rest(
+    let r = act(
         &emu,
-        &[
-            ("action", "delete"),
-            ("api_key", "key"),
-            ("auth_token", &token),
-            ("target", "folder"),
-            ("target_id", &folder),
-        ],
+        &token,
+        "delete",
+        &[("target", "folder"), ("target_id", &folder)],
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("s_delete_node"));
-    let r = rest(
+    let r = act(
         &emu,
+        &token,
+        "get_account_tree",
         &[
-            ("action", "get_account_tree"),
-            ("api_key", "key"),
-            ("auth_token", &token),
             ("folder_id", "0"),
             ("params[]", "nozip"),
             ("params[]", "onelevel"),
@@ -462,25 +460,9 @@ async fn ticket_flow_tree_and_transfers() {
     assert_eq!(tag(&r, "status"), Some("application_restricted"));
     let r = xml(&emu, "<request><action>".into()).await;
     assert_eq!(tag(&r, "status"), Some("wrong_input"));
-    let r = rest(
-        &emu,
-        &[
-            ("action", "logout"),
-            ("api_key", "key"),
-            ("auth_token", &token),
-        ],
-    )
-    .await;
+    let r = act(&emu, &token, "logout", &[]).await;
     assert_eq!(tag(&r, "status"), Some("logout_ok"));
-    let r = rest(
-        &emu,
-        &[
-            ("action", "get_account_tree"),
-            ("api_key", "key"),
-            ("auth_token", &token),
-        ],
-    )
-    .await;
+    let r = act(&emu, &token, "get_account_tree", &[]).await;
     assert_eq!(tag(&r, "status"), Some("not_logged_in"));
 }
 
@@ -517,12 +499,11 @@ async fn account_trees_follow_every_change() {
     let id = attr(&r, "id").to_string();
     let second = tree(token.clone()).await;
     assert!(second.contains("file_name=\"one.txt\""), "{second}");
-    let r = rest(
+    let r = act(
         &emu,
+        &token,
+        "rename",
         &[
-            ("action", "rename"),
-            ("api_key", "key"),
-            ("auth_token", &token),
             ("target", "file"),
             ("target_id", &id),
             ("new_name", "two.txt"),
@@ -535,16 +516,11 @@ async fn account_trees_follow_every_change() {
         third.contains("file_name=\"two.txt\"") && !third.contains("one.txt"),
         "{third}"
     );
-    let r = rest(
+    let r = act(
         &emu,
-        &[
-            ("action", "add_to_tag"),
-            ("api_key", "key"),
-            ("auth_token", &token),
-            ("target", "file"),
-            ("target_id", &id),
-            ("tags[]", "urgent"),
-        ],
+        &token,
+        "add_to_tag",
+        &[("target", "file"), ("target_id", &id), ("tags[]", "urgent")],
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("addtotag_ok"), "{r}");
