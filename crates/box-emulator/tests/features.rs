@@ -477,3 +477,41 @@ async fn long_poll_ignores_other_users_changes() {
         assert_eq!(msg["message"], "reconnect", "with_position={with_position}");
     }
 }
+
+/// The `ITEM_TRASH` event shows the item as trashed: `trashed_at` set and
+/// the etag it got by the deletion, consistent with its `item_status`.
+#[tokio::test]
+async fn trash_event_shows_the_trashed_item() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let t = emu.default_token().to_string();
+    let api = emu.api_url();
+    let id = upload(&emu, &t, "gone.txt", b"g").await;
+    let (_, now) = call(
+        client()
+            .get(format!("{api}/events?stream_position=now"))
+            .bearer_auth(&t),
+    )
+    .await;
+    let pos = now["next_stream_position"].as_str().unwrap().to_string();
+    let (s, _) = call(client().delete(format!("{api}/files/{id}")).bearer_auth(&t)).await;
+    assert_eq!(s, 204);
+    let (_, trashed) = call(
+        client()
+            .get(format!("{api}/files/{id}/trash"))
+            .bearer_auth(&t),
+    )
+    .await;
+    let (_, ev) = call(
+        client()
+            .get(format!("{api}/events?stream_position={pos}"))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(ev["chunk_size"], 1, "{ev}");
+    let source = &ev["entries"][0]["source"];
+    assert_eq!(ev["entries"][0]["event_type"], "ITEM_TRASH");
+    assert_eq!(source["item_status"], "trashed");
+    assert!(source["trashed_at"].is_string(), "{source}");
+    assert_eq!(source["trashed_at"], trashed["trashed_at"]);
+    assert_eq!(source["etag"], trashed["etag"]);
+}

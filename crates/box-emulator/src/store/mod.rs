@@ -1048,10 +1048,10 @@ impl Tx<'_> {
                 "Cannot delete – folder not empty".into(),
             ));
         }
-        self.event("ITEM_TRASH", id, user);
         let it = self.item_mut(id)?;
         it.trashed_at = Some(Utc::now());
         it.etag += 1;
+        self.event("ITEM_TRASH", id, user);
         Ok(())
     }
 
