@@ -78,23 +78,36 @@ impl State {
 
     /// The user signing in with `login` and `password`; `None` when either
     /// is wrong or the user has no password (created by the admin API).
+    ///
+    /// This hashes while the caller holds the store; request handlers read
+    /// [`password_record`](Self::password_record) under the lock and call
+    /// [`verify_login`] after releasing it.
     pub fn check_password(&self, login: &str, password: &str) -> Option<u64> {
-        let known = self
-            .user_by_login(login)
-            .and_then(|u| self.passwords.get(&u.id).map(|h| (u.id, h)));
-        match known {
-            Some((id, h)) => h.verify(password).then_some(id),
-            None => {
-                // Hash anyway, so timing does not tell registered logins apart.
-                std::hint::black_box(digest("0", PASSWORD_ROUNDS, password));
-                None
-            }
-        }
+        verify_login(self.password_record(login), password)
+    }
+
+    /// The user with `login` and their password hash, if they have one.
+    pub fn password_record(&self, login: &str) -> Option<(u64, PasswordHash)> {
+        self.user_by_login(login)
+            .and_then(|u| self.passwords.get(&u.id).map(|h| (u.id, h.clone())))
     }
 
     /// A user's friend-list entries, in invitation order.
     pub fn friends_of(&self, user: u64) -> Vec<&Friend> {
         self.friends.values().filter(|f| f.user == user).collect()
+    }
+}
+
+/// The user of a [`State::password_record`] if `password` is theirs. Runs the
+/// (deliberately slow) hash, so call it without holding the store.
+pub fn verify_login(record: Option<(u64, PasswordHash)>, password: &str) -> Option<u64> {
+    match record {
+        Some((id, h)) => h.verify(password).then_some(id),
+        None => {
+            // Hash anyway, so timing does not tell registered logins apart.
+            std::hint::black_box(digest("0", PASSWORD_ROUNDS, password));
+            None
+        }
     }
 }
 
