@@ -17,6 +17,14 @@
 //! its URLs and a developer token for the default user. Point a Box SDK at
 //! `api_url()` / `upload_url()` / `oauth_url()`.
 //!
+//! ## What is served
+//!
+//! [`v2::operations`] lists every operation of Box's v2 OpenAPI
+//! description and whether the emulator serves it; a request for one it does
+//! not serve is answered `501 not_implemented` in Box's error shape, naming
+//! the operation (the operation ids are Box's, so they can be looked up in
+//! Box's reference).
+//!
 //! ## What is not reproduced
 //!
 //! - Enterprise features: groups, metadata, retention, legal holds, webhooks,
@@ -94,14 +102,20 @@ pub fn router(shared: Arc<server::Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn fallback() -> v2::errors::ApiError {
-    v2::errors::ApiError::not_found()
+/// No route: a Box operation the emulator does not serve is a 501 naming
+/// it ([`v2::operations`]); anything else a Box-style 404.
+async fn fallback(method: http::Method, uri: http::Uri) -> v2::errors::ApiError {
+    v2::operations::not_implemented(&method, uri.path())
+        .unwrap_or_else(v2::errors::ApiError::not_found)
 }
 
-async fn method_not_allowed() -> v2::errors::ApiError {
-    v2::errors::ApiError::new(
-        http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Method Not Allowed",
-    )
+/// A route without this method: 501 if Box has the operation, else 405.
+async fn method_not_allowed(method: http::Method, uri: http::Uri) -> v2::errors::ApiError {
+    v2::operations::not_implemented(&method, uri.path()).unwrap_or_else(|| {
+        v2::errors::ApiError::new(
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method Not Allowed",
+        )
+    })
 }

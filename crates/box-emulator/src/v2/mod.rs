@@ -11,6 +11,7 @@ pub mod files;
 pub mod folders;
 pub mod items;
 pub mod objects;
+pub mod operations;
 pub mod search;
 pub mod shared_links;
 pub mod uploads;
