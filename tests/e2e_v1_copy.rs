@@ -33,7 +33,11 @@ async fn v1_copy_honours_new_name() {
         new_name: new_name.map(str::to_string),
     };
 
-    let named = v1.send(&copy(Some("named.bin"))).await.expect("copy");
+    let named = v1
+        .send(&copy(Some("named.bin")))
+        .await
+        .expect("copy")
+        .expect("the emulator reports new_file_id");
     assert_ne!(named, orig);
     let info = v1
         .send(&GetFileInfo { file_id: named })
@@ -52,7 +56,11 @@ async fn v1_copy_honours_new_name() {
         "a taken new_name is a conflict: {taken:?}"
     );
 
-    let numbered = v1.send(&copy(None)).await.expect("copy without new_name");
+    let numbered = v1
+        .send(&copy(None))
+        .await
+        .expect("copy without new_name")
+        .expect("the emulator reports new_file_id");
     let info = v1
         .send(&GetFileInfo { file_id: numbered })
         .await

@@ -15,7 +15,6 @@ use crate::actions::Action;
 use crate::envelope::{Credentials, Params};
 use crate::response::Response;
 use crate::retry::{self, RetryPolicy};
-use crate::status;
 use crate::tree::DEFAULT_MAX_DECOMPRESSED;
 
 /// Which of v1's two request forms to use.
@@ -331,10 +330,7 @@ impl Client {
         let mut params = Params::new(A::NAME);
         action.params(&mut params);
         let response = self.call(&params, A::AUTHENTICATED, A::PAYLOAD).await?;
-        if !A::SUCCESS.contains(&response.status()) {
-            return Err(status::error_for(A::NAME, response.status()));
-        }
-        A::parse(response)
+        A::from_response(response)
     }
 
     /// The raw-request escape hatch: sends any action's parameters with the

@@ -103,7 +103,8 @@ fn has_tags(e: &TreeEntry) -> bool {
     match e {
         TreeEntry::Folder { folder, .. } => !folder.tags.is_empty(),
         TreeEntry::File { file, .. } => !file.tags.is_empty(),
-        TreeEntry::EndFolder { .. } => false,
+        TreeEntry::FolderTags { tags, .. } => !tags.is_empty(),
+        _ => false,
     }
 }
 
@@ -229,6 +230,51 @@ impl Client {
         }
     }
 
+    /// The id of a copy the server made without reporting it: the file named
+    /// as asked (or as the original, for servers that ignore `new_name`) in
+    /// the destination, else the newest file there of the original's size.
+    async fn find_copy(
+        &self,
+        parent: &FolderId,
+        original: u64,
+        name: &str,
+        original_name: &str,
+    ) -> Result<u64> {
+        let mut by_name = None;
+        let mut newest_same_size: Option<u64> = None;
+        let size = self
+            .send(&GetFileInfo { file_id: original })
+            .await
+            .map(|i| i.size)
+            .ok();
+        let mut listing = self.list_folder(parent);
+        while let Some(item) = listing.next().await {
+            let Item::File(f) = item? else { continue };
+            let Ok(id) = f.id.as_str().parse::<u64>() else {
+                continue;
+            };
+            if id == original {
+                continue;
+            }
+            // The asked-for name wins over the original's (servers ignoring
+            // `new_name`).
+            if f.name == name || (f.name == original_name && by_name.is_none()) {
+                by_name = Some(id);
+            } else if Some(f.size) == size && newest_same_size.is_none_or(|n| id > n) {
+                newest_same_size = Some(id);
+            }
+        }
+        by_name.or(newest_same_size).ok_or_else(|| {
+            Error::decode(
+                "v1 copy",
+                "response/new_file_id",
+                format!(
+                    "the server reported a copy of file {original} without its id, and folder {parent} holds no file named {name:?}"
+                ),
+            )
+        })
+    }
+
     async fn ensure_free(
         &self,
         parent: &FolderId,
@@ -315,17 +361,28 @@ impl Storage for Client {
             nofiles: true,
             ..TreeParams::default()
         };
-        let mut found = None;
+        // The folder's entry, completed by tags listed after its subfolders.
+        let mut found: Option<(TreeFolder, Option<u64>)> = None;
+        let mut names = std::sync::Arc::new(TagNames::new());
         {
             let mut s = self.tree_stream(wire, params);
             while let Some(e) = s.next().await {
-                if let (TreeEntry::Folder { folder, parent, .. }, names) = e? {
-                    found = Some(folder_item(folder, parent, &names, &self.web()));
-                    break;
+                let (entry, n) = e?;
+                names = n;
+                match (entry, found.as_mut()) {
+                    (TreeEntry::Folder { folder, parent, .. }, None) => {
+                        found = Some((folder, parent));
+                    }
+                    (TreeEntry::FolderTags { id, tags }, Some((f, _))) if id == f.id => {
+                        f.tags.extend(tags);
+                    }
+                    (TreeEntry::EndFolder { id }, Some((f, _))) if id == f.id => break,
+                    _ => {}
                 }
             }
         }
         let mut folder = found
+            .map(|(f, parent)| folder_item(f, parent, &names, &self.web()))
             .ok_or_else(|| Error::decode("account tree", "root", "no folder in the answer"))?;
         if wire != 0 && folder.parent.is_none() {
             folder.parent = self.parent_by_search(wire, &folder.name).await;
@@ -421,6 +478,9 @@ impl Storage for Client {
                         path.pop();
                         None
                     }
+                    // Late folder tags: the folder's item is already out
+                    // (walk streams; AccountTree::build applies them).
+                    Ok(_) => None,
                 };
                 futures::future::ready(out)
             })
@@ -450,11 +510,25 @@ impl Storage for Client {
         let outcome = self
             .upload_files(Upload::new(folder_id, vec![UploadFile::new(name, body)]))
             .await?;
-        let first = outcome.files.into_iter().next().ok_or_else(|| {
-            Error::decode("upload response", "response/files", "no file reported")
-        })?;
-        let id = first.into_result()?;
-        self.get_file(&FileId::new(id.to_string())).await
+        match outcome.files.into_iter().next() {
+            Some(first) => {
+                let id = first.into_result()?;
+                self.get_file(&FileId::new(id.to_string())).await
+            }
+            // Real servers answer `upload_ok` without `<files>`: the file is
+            // there, under the name it was sent with.
+            None => match self.find_child(parent, name).await? {
+                Some(Item::File(f)) => Ok(f),
+                _ => Err(Error::decode(
+                    "upload response",
+                    "response/files",
+                    format!(
+                        "{} reported no file, and folder {parent} holds no file named {name:?}",
+                        outcome.status
+                    ),
+                )),
+            },
+        }
     }
 
     async fn upload_version(&self, id: &FileId, body: Body) -> Result<File> {
@@ -534,7 +608,7 @@ impl Storage for Client {
         let name = new_name.unwrap_or(current.name()).to_owned();
         validate_name(&name)?;
         self.ensure_free(parent, &name, None).await?;
-        let new_id = self
+        let reported = self
             .send(&Copy {
                 target,
                 target_id,
@@ -542,6 +616,13 @@ impl Storage for Client {
                 new_name: (name != current.name()).then(|| name.clone()),
             })
             .await?;
+        let new_id = match reported {
+            Some(id) => id,
+            None => {
+                self.find_copy(parent, target_id, &name, current.name())
+                    .await?
+            }
+        };
         let new_item = ItemId::File(FileId::new(new_id.to_string()));
         let copied = self.item_of(&new_item).await?;
         if copied.name() != name {

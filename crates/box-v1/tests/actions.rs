@@ -374,7 +374,7 @@ async fn every_action_request_response_and_wire() {
             "copy"
         )
         .await,
-        68740
+        Some(68740)
     );
     let found = check(
         &s,

@@ -57,6 +57,7 @@ fn medium_tree_streams_in_order() {
                 files += 1;
             }
             TreeEntry::EndFolder { id } => assert_eq!(depth_stack.pop(), Some(id)),
+            other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!((folders, files), (101, 2001));

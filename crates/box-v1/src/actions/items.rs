@@ -3,7 +3,7 @@
 use box_core::{Error, Result};
 use serde::Serialize;
 
-use super::{flag, num, num_attr, opt_num, opt_num_attr, text, Action, Target};
+use super::{field, field_num, flag, num, opt_field_num, opt_num, text, Action, Target};
 use crate::envelope::Params;
 use crate::response::Response;
 
@@ -139,6 +139,10 @@ node_action!(
 /// the original name). Response:
 /// `<status>s_copy_node</status><new_file_id>…</new_file_id>`; failures
 /// `e_copy_node`, `e_filename_in_use`.
+///
+/// Real servers also answer `s_copy_node` with no `<new_file_id>` at all,
+/// after copying: the output is then `None` (the copy exists, its id is
+/// unknown; [`box_core::Storage::copy`] finds it by listing the destination).
 #[derive(Debug, Clone)]
 pub struct Copy {
     /// What to copy (only files are supported by v1).
@@ -154,7 +158,8 @@ pub struct Copy {
 impl Action for Copy {
     const NAME: &'static str = "copy";
     const SUCCESS: &'static [&'static str] = &["s_copy_node"];
-    type Output = u64;
+    /// The new file's id, `None` when the server did not report it.
+    type Output = Option<u64>;
     fn params(&self, p: &mut Params) {
         p.text("target", self.target.as_str())
             .text("target_id", self.target_id)
@@ -163,8 +168,8 @@ impl Action for Copy {
             p.text("new_name", n);
         }
     }
-    fn parse(r: Response) -> Result<u64> {
-        num(r.root(), "new_file_id", "response")
+    fn parse(r: Response) -> Result<Option<u64>> {
+        opt_num(r.root(), "new_file_id", "response")
     }
 }
 
@@ -340,26 +345,32 @@ pub struct SearchResults {
 
 impl Action for Search {
     const NAME: &'static str = "search";
-    const SUCCESS: &'static [&'static str] = &["search_results_ok"];
+    /// `search_results_ok`, and `s_get_files_of_type`, which real servers
+    /// answer searches with.
+    const SUCCESS: &'static [&'static str] = &["search_results_ok", "s_get_files_of_type"];
     type Output = SearchResults;
     fn params(&self, p: &mut Params) {
         p.text("query", &self.query)
             .text("page", self.page)
             .text("per_page", self.per_page);
     }
+    /// Each file's and folder's data may come as attributes
+    /// (`<file id="…" file_name="…"/>`) or as child elements
+    /// (`<file><file_id>…</file_id><file_name>…</file_name>…</file>`); both
+    /// layouts parse, element names as in `get_file_info` accepted too.
     fn parse(r: Response) -> Result<SearchResults> {
         let mut out = SearchResults::default();
         if let Some(files) = r.root().child("files") {
             for f in files.children_named("file") {
                 let at = "response/files/file";
                 out.files.push(FoundFile {
-                    id: num_attr(f, "id", at)?,
-                    file_name: f.attr("file_name").unwrap_or("").to_owned(),
-                    folder_id: num_attr(f, "folder_id", at)?,
-                    size: opt_num_attr(f, "size", at)?.unwrap_or(0),
-                    created: opt_num_attr(f, "created", at)?,
-                    updated: opt_num_attr(f, "updated", at)?,
-                    shared: flag(f.attr("shared").unwrap_or("0")),
+                    id: field_num(f, &["id", "file_id"], at)?,
+                    file_name: field(f, &["file_name", "name"]).unwrap_or("").to_owned(),
+                    folder_id: field_num(f, &["folder_id", "parent_id"], at)?,
+                    size: opt_field_num(f, &["size"], at)?.unwrap_or(0),
+                    created: opt_field_num(f, &["created"], at)?,
+                    updated: opt_field_num(f, &["updated"], at)?,
+                    shared: flag(field(f, &["shared"]).unwrap_or("0")),
                 });
             }
         }
@@ -367,10 +378,10 @@ impl Action for Search {
             for f in folders.children_named("folder") {
                 let at = "response/folders/folder";
                 out.folders.push(FoundFolder {
-                    id: num_attr(f, "id", at)?,
-                    name: f.attr("name").unwrap_or("").to_owned(),
-                    parent_id: opt_num_attr(f, "parent_id", at)?,
-                    shared: flag(f.attr("shared").unwrap_or("0")),
+                    id: field_num(f, &["id", "folder_id"], at)?,
+                    name: field(f, &["name", "folder_name"]).unwrap_or("").to_owned(),
+                    parent_id: opt_field_num(f, &["parent_id", "parent_folder_id"], at)?,
+                    shared: flag(field(f, &["shared"]).unwrap_or("0")),
                 });
             }
         }

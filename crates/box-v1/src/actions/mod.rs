@@ -54,8 +54,46 @@ pub trait Action: fmt::Debug + Send + Sync {
     type Output;
     /// Appends the action's parameters (after action, api_key, auth_token).
     fn params(&self, p: &mut Params);
-    /// Reads the typed result out of a successful response.
+    /// Reads the typed result out of a successful response. It does not
+    /// check the status; [`Action::from_response`] does.
     fn parse(response: Response) -> Result<Self::Output>;
+
+    /// Checks a parsed response's status against [`Action::SUCCESS`] (a
+    /// failure status becomes its [`Error`], see [`crate::status`]) and reads
+    /// the typed result. [`crate::Client::send`] goes through here.
+    fn from_response(response: Response) -> Result<Self::Output>
+    where
+        Self: Sized,
+    {
+        if !Self::SUCCESS.contains(&response.status()) {
+            return Err(crate::status::error_for(Self::NAME, response.status()));
+        }
+        Self::parse(response)
+    }
+
+    /// Parses a whole recorded response body exactly as
+    /// [`crate::Client::send`] would: the envelope, the status check, then
+    /// the typed result. For snapshot tests of responses recorded from a
+    /// server:
+    ///
+    /// ```
+    /// use box_v1::actions::{Action, Copy, Logout};
+    ///
+    /// let id = Copy::from_body(
+    ///     "<response><status>s_copy_node</status><new_file_id>7</new_file_id></response>",
+    /// )
+    /// .unwrap();
+    /// assert_eq!(id, Some(7));
+    /// let e = Logout::from_body("<response><status>not_logged_in</status></response>")
+    ///     .unwrap_err();
+    /// assert_eq!(e.code(), Some("not_logged_in"));
+    /// ```
+    fn from_body(body: impl Into<bytes::Bytes>) -> Result<Self::Output>
+    where
+        Self: Sized,
+    {
+        Self::from_response(Response::parse(body.into(), Self::PAYLOAD)?)
+    }
 }
 
 /// What a `target` / `target_id` pair points at.
@@ -93,6 +131,9 @@ pub struct V1User {
     pub space_amount: u64,
     /// Bytes used.
     pub space_used: u64,
+    /// Largest file the account may upload, in bytes (`max_upload_size`;
+    /// `None` when the server does not say).
+    pub max_upload_size: Option<u64>,
 }
 
 impl V1User {
@@ -104,6 +145,7 @@ impl V1User {
             user_id: num(el, "user_id", at)?,
             space_amount: num(el, "space_amount", at)?,
             space_used: num(el, "space_used", at)?,
+            max_upload_size: opt_num(el, "max_upload_size", at)?,
         })
     }
 
@@ -116,6 +158,7 @@ impl V1User {
         );
         u.space_amount = Some(self.space_amount);
         u.space_used = Some(self.space_used);
+        u.max_upload_size = self.max_upload_size;
         u
     }
 }
@@ -203,6 +246,43 @@ pub(crate) fn opt_num_attr<T: FromStr>(el: &Element, name: &str, at: &str) -> Re
     match el.attr(name) {
         None | Some("") => Ok(None),
         Some(_) => num_attr(el, name, at).map(Some),
+    }
+}
+
+/// A value given either as an attribute or as a child element (real servers
+/// use both layouts for the same data), trying each name in turn.
+pub(crate) fn field<'a>(el: &'a Element, names: &[&str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|n| el.attr(n).map(str::trim).or_else(|| el.child_text(n)))
+}
+
+/// A required number from [`field`].
+pub(crate) fn field_num<T: FromStr>(el: &Element, names: &[&str], at: &str) -> Result<T> {
+    opt_field_num(el, names, at)?.ok_or_else(|| {
+        Error::decode(
+            "v1 response",
+            format!("{at}/{}", names[0]),
+            "missing attribute or element",
+        )
+    })
+}
+
+/// An optional number from [`field`] (absent or empty: `None`).
+pub(crate) fn opt_field_num<T: FromStr>(
+    el: &Element,
+    names: &[&str],
+    at: &str,
+) -> Result<Option<T>> {
+    match field(el, names) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            Error::decode(
+                "v1 response",
+                format!("{at}/{}", names[0]),
+                format!("{v:?} is not a number"),
+            )
+        }),
     }
 }
 

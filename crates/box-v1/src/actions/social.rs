@@ -225,22 +225,38 @@ pub struct Comment {
     pub user_name: String,
     /// When, UNIX seconds.
     pub created: Option<i64>,
+    /// The author's picture (`avatar_url`; empty when not sent).
+    pub avatar_url: String,
+    /// Replies to this comment, oldest first (`<reply_comments>` of nested
+    /// `<comment>` elements, themselves possibly replied to).
+    pub replies: Vec<Comment>,
 }
 
 fn parse_comment(c: &Element, at: &str) -> Result<Comment> {
+    let replies = match c.child("reply_comments") {
+        Some(rs) => rs
+            .children_named("comment")
+            .map(|r| parse_comment(r, &format!("{at}/reply_comments/comment")))
+            .collect::<Result<_>>()?,
+        None => Vec::new(),
+    };
     Ok(Comment {
         comment_id: num(c, "comment_id", at)?,
         message: text(c, "message").to_owned(),
         user_id: opt_num(c, "user_id", at)?,
         user_name: text(c, "user_name").to_owned(),
         created: opt_num(c, "created", at)?,
+        avatar_url: text(c, "avatar_url").to_owned(),
+        replies,
     })
 }
 
 /// `get_comments` (designed by analogy; not in the reference). Request:
 /// `target`, `target_id`. Response: `<status>get_comments_ok</status>
 /// <comments><comment><comment_id/><message/><user_id/><user_name/><created/>
-/// </comment>…</comments>`; failure `e_get_comments`.
+/// <avatar_url/><reply_comments><comment>…</comment>…</reply_comments>
+/// </comment>…</comments>`; failure `e_get_comments`. Replies nest as deep
+/// as the XML reader allows (it bounds nesting).
 #[derive(Debug, Clone)]
 pub struct GetComments {
     /// File or folder.

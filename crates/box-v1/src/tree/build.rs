@@ -42,6 +42,16 @@ impl AccountTree {
                     .ok_or_else(|| Error::decode("account tree", "file", "file outside a folder"))?
                     .files
                     .push(file),
+                TreeEntry::FolderTags { id, tags } => {
+                    let node = stack
+                        .iter_mut()
+                        .rev()
+                        .find(|n| n.folder.id == id)
+                        .ok_or_else(|| {
+                            Error::decode("account tree", "folder tags", "tags of no open folder")
+                        })?;
+                    node.folder.tags.extend(tags);
+                }
                 TreeEntry::EndFolder { .. } => {
                     let node = stack.pop().ok_or_else(|| {
                         Error::decode("account tree", "folder end", "unbalanced folder")
@@ -51,6 +61,10 @@ impl AccountTree {
                         None => root = Some(node),
                     }
                 }
+                // Entries added later (the enum is non-exhaustive) carry
+                // nothing the tree keeps.
+                #[allow(unreachable_patterns)]
+                _ => {}
             }
         }
         root.map(|root| AccountTree { root })

@@ -5,7 +5,9 @@
 //! `<tag id="…"/>`), `<files>` (of `<file …>`) and `<folders>`. [`TreeReader`]
 //! yields a [`TreeEntry::Folder`] when a folder's own tags are known, a
 //! [`TreeEntry::File`] at each file's end and a [`TreeEntry::EndFolder`] when
-//! a folder closes. Its state is a stack as deep as the folder nesting, so
+//! a folder closes. Servers may list a folder's `<tags>` after its `<files>`
+//! or `<folders>`; those tags arrive as a [`TreeEntry::FolderTags`] when the
+//! late `<tags>` closes (the folder's entry has been handed out by then). Its state is a stack as deep as the folder nesting, so
 //! memory does not grow with the number of entries.
 //!
 //! Lenient where safe: a closing tag closes elements left open inside it (the
@@ -87,6 +89,7 @@ impl TreeFile {
 /// One event of a streamed account tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "entry", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TreeEntry {
     /// A folder starts; its files and subfolders follow until `EndFolder`.
     Folder {
@@ -110,6 +113,15 @@ pub enum TreeEntry {
     EndFolder {
         /// The folder's id.
         id: u64,
+    },
+    /// Tags of an open folder listed after its files or subfolders (real
+    /// servers do this): add them to the folder with this id, which was
+    /// yielded earlier and has not ended yet.
+    FolderTags {
+        /// The folder's id.
+        id: u64,
+        /// Ids of the tags, in document order.
+        tags: Vec<u64>,
     },
 }
 
@@ -168,6 +180,8 @@ struct State {
     folders: Vec<u64>,
     pending_folder: Option<TreeEntry>,
     pending_file: Option<TreeFile>,
+    /// Tags of an already-yielded folder, collected inside a late `<tags>`.
+    late_tags: Option<(u64, Vec<u64>)>,
     queue: std::collections::VecDeque<TreeEntry>,
     started: bool,
     done: bool,
@@ -184,6 +198,7 @@ impl<R: Read> TreeReader<R> {
                 folders: Vec::new(),
                 pending_folder: None,
                 pending_file: None,
+                late_tags: None,
                 queue: std::collections::VecDeque::new(),
                 started: false,
                 done: false,
@@ -615,6 +630,8 @@ impl State {
             f.tags.push(id);
         } else if let Some(TreeEntry::Folder { folder, .. }) = self.pending_folder.as_mut() {
             folder.tags.push(id);
+        } else if let Some((_, tags)) = self.late_tags.as_mut() {
+            tags.push(id);
         } else {
             return Err(self.err(
                 pos,
@@ -695,6 +712,19 @@ impl State {
                 }
                 if kind != ElementKind::Tags {
                     self.flush_folder();
+                } else if self.pending_folder.is_none()
+                    && self.pending_file.is_none()
+                    && self.late_tags.is_none()
+                    && self.open.last() == Some(&Open::Folder)
+                {
+                    // `<tags>` after the folder's files or subfolders.
+                    let id = *self
+                        .folders
+                        .last()
+                        .expect("folder stack follows open stack");
+                    if !empty {
+                        self.late_tags = Some((id, Vec::new()));
+                    }
                 }
                 if !empty {
                     self.open.push(Open::of(&name));
@@ -736,6 +766,13 @@ impl State {
                 Open::File => {
                     if let Some(f) = self.pending_file.take() {
                         self.emit_file(f);
+                    }
+                }
+                Open::Tags => {
+                    if let Some((id, tags)) = self.late_tags.take() {
+                        if !tags.is_empty() {
+                            self.queue.push_back(TreeEntry::FolderTags { id, tags });
+                        }
                     }
                 }
                 _ => {}

@@ -33,6 +33,10 @@ pub struct State {
     pub requests: Mutex<Vec<Recorded>>,
     /// action (or "upload", "download") -> (content type, body)
     pub overrides: Mutex<HashMap<String, (String, Vec<u8>)>>,
+    /// action -> answers given in turn, before `overrides` and the fixtures
+    /// (for flows that must see the server change, e.g. a listing after an
+    /// upload).
+    pub sequences: Mutex<HashMap<String, std::collections::VecDeque<Vec<u8>>>>,
 }
 
 pub struct Server {
@@ -56,6 +60,14 @@ impl Server {
             .lock()
             .unwrap()
             .insert(key.to_owned(), (content_type.to_owned(), body.into()));
+    }
+
+    /// Answers `key` with each body in turn; the last one keeps answering.
+    pub fn sequence(&self, key: &str, bodies: Vec<String>) {
+        self.state.sequences.lock().unwrap().insert(
+            key.to_owned(),
+            bodies.into_iter().map(String::into_bytes).collect(),
+        );
     }
 
     pub fn take_requests(&self) -> Vec<Recorded> {
@@ -111,7 +123,17 @@ async fn handle(
         headers,
         body,
     });
-    let over = st.overrides.lock().unwrap().get(&action).cloned();
+    let queued = st.sequences.lock().unwrap().get_mut(&action).and_then(|q| {
+        if q.len() > 1 {
+            q.pop_front()
+        } else {
+            q.front().cloned()
+        }
+    });
+    let over = match queued {
+        Some(b) => Some(("text/xml".to_owned(), b)),
+        None => st.overrides.lock().unwrap().get(&action).cloned(),
+    };
     let (ct, body) = match over {
         Some(o) => o,
         None => {
