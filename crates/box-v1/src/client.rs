@@ -15,7 +15,7 @@ use crate::actions::Action;
 use crate::envelope::{Credentials, Params};
 use crate::response::Response;
 use crate::retry::{self, RetryPolicy};
-use crate::tree::DEFAULT_MAX_DECOMPRESSED;
+use crate::tree::{DEFAULT_MAX_DECOMPRESSED, DEFAULT_MAX_TREE_ENTRIES};
 
 /// Which of v1's two request forms to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,6 +40,35 @@ pub const DEFAULT_MAX_RESPONSE: u64 = 512 << 20;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default longest silence while waiting for response bytes: 60 s.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default deadline of one API call, retries included: 120 s. Transfers
+/// (uploads, downloads) have none; their bound is the read timeout, which
+/// fails a transfer that goes silent.
+pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(120);
+/// Most redirects the default HTTP client follows for one request.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// The default client's redirect rule. A redirect that would resend the
+/// request body (`307`, `308`) to another origin is not followed: v1 bodies
+/// carry the auth token (the XML envelope) or the user's files. `301`, `302`
+/// and `303` are followed as a `GET` without a body, and the default client
+/// sends no `Referer`, whose URL would carry the token (REST queries and
+/// download paths hold it).
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin && matches!(attempt.status().as_u16(), 307 | 308) {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
+}
 
 /// Builds a [`Client`]. Every setting has a documented default.
 pub struct ClientBuilder {
@@ -54,6 +83,8 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     connect_timeout: Duration,
     read_timeout: Duration,
+    api_timeout: Duration,
+    max_tree_entries: usize,
     retry: RetryPolicy,
 }
 
@@ -87,6 +118,8 @@ impl ClientBuilder {
             http: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            api_timeout: DEFAULT_API_TIMEOUT,
+            max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
             retry: retry::default_policy(),
         }
     }
@@ -139,8 +172,11 @@ impl ClientBuilder {
     }
 
     /// A preconfigured reqwest client (timeouts, proxies); default one with
-    /// the connect and read timeouts below. A client given here keeps its
-    /// own timeouts.
+    /// the connect and read timeouts below, no `Referer` and
+    /// [`redirect_policy`]. A client given here keeps its own timeouts and
+    /// redirect rules: build it with `.referer(false)` and
+    /// `.redirect(box_v1::client::redirect_policy())` to keep the token from
+    /// following redirects to other hosts.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -158,6 +194,24 @@ impl ClientBuilder {
     /// default [`DEFAULT_READ_TIMEOUT`] (60 s).
     pub fn read_timeout(mut self, d: Duration) -> Self {
         self.read_timeout = d;
+        self
+    }
+
+    /// Deadline of one API call (every attempt, wait and the body read
+    /// included), so a server dripping its answer cannot hold a call
+    /// forever; default [`DEFAULT_API_TIMEOUT`] (120 s). Uploads and
+    /// downloads are not bounded by it (see [`ClientBuilder::read_timeout`]).
+    pub fn api_timeout(mut self, d: Duration) -> Self {
+        self.api_timeout = d;
+        self
+    }
+
+    /// Most entries (folders and files) [`crate::actions::AccountTreeResponse::build`]
+    /// holds in memory; a bigger tree is an [`Error::Decode`]. Default
+    /// [`DEFAULT_MAX_TREE_ENTRIES`]. Streaming ([`crate::actions::AccountTreeResponse::entries`],
+    /// `Storage::walk`) is not limited: its memory does not grow with the tree.
+    pub fn max_tree_entries(mut self, entries: usize) -> Self {
+        self.max_tree_entries = entries;
         self
     }
 
@@ -188,6 +242,8 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
                 .read_timeout(self.read_timeout)
+                .referer(false)
+                .redirect(redirect_policy())
                 .build()
                 .map_err(|e| {
                     Error::invalid_input(format!("building the HTTP client: {}", e.without_url()))
@@ -203,6 +259,8 @@ impl ClientBuilder {
                 form: self.form,
                 max_decompressed: self.max_decompressed,
                 max_response: self.max_response,
+                api_timeout: self.api_timeout,
+                max_tree_entries: self.max_tree_entries,
                 http,
                 retry: self.retry,
             }),
@@ -220,6 +278,8 @@ struct Inner {
     form: RequestForm,
     max_decompressed: u64,
     max_response: u64,
+    api_timeout: Duration,
+    max_tree_entries: usize,
     retry: RetryPolicy,
 }
 
@@ -352,13 +412,25 @@ impl Client {
             auth_token: token.as_ref(),
         };
         tracing::debug!(action = params.action(), form = ?self.inner.form, "v1 call");
-        retry::run(
+        let deadline = self.inner.api_timeout;
+        let call = retry::run(
             &self.inner.retry,
             retry::replay_for(params),
             params.action(),
             || self.call_once(params, &creds, payload),
-        )
-        .await
+        );
+        match tokio::time::timeout(deadline, call).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::transport(
+                format!(
+                    "v1 {} got no complete answer within the {:.1} s call deadline",
+                    params.action(),
+                    deadline.as_secs_f64()
+                ),
+                true,
+                None,
+            )),
+        }
     }
 
     async fn call_once(
@@ -385,7 +457,9 @@ impl Client {
             return Err(retry::http_status_error(&resp, params.action()));
         }
         let body = read_limited(resp, self.inner.max_response).await?;
-        Ok(Response::parse(body, payload)?.with_max_decompressed(self.inner.max_decompressed))
+        Ok(Response::parse(body, payload)?
+            .with_max_decompressed(self.inner.max_decompressed)
+            .with_max_tree_entries(self.inner.max_tree_entries))
     }
 }
 

@@ -13,7 +13,7 @@ use std::io::{BufRead, Read};
 use box_core::{Error, Result};
 use bytes::Bytes;
 
-use crate::tree::{self, DEFAULT_MAX_DECOMPRESSED};
+use crate::tree::{self, DEFAULT_MAX_DECOMPRESSED, DEFAULT_MAX_TREE_ENTRIES};
 use crate::xml::{parse_document, Element};
 
 /// A parsed v1 response.
@@ -27,6 +27,7 @@ pub struct Response {
     raw: Bytes,
     payload: Option<(&'static str, usize)>,
     max_decompressed: u64,
+    max_tree_entries: usize,
 }
 
 impl fmt::Debug for Response {
@@ -75,6 +76,7 @@ impl Response {
             payload: payload.zip(parsed.stopped_at),
             raw,
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+            max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
         })
     }
 
@@ -82,6 +84,18 @@ impl Response {
     pub fn with_max_decompressed(mut self, limit: u64) -> Self {
         self.max_decompressed = limit;
         self
+    }
+
+    /// Sets the most entries an account tree built from this response may
+    /// hold (see [`crate::tree::AccountTree::from_entries_limited`]).
+    pub fn with_max_tree_entries(mut self, limit: usize) -> Self {
+        self.max_tree_entries = limit;
+        self
+    }
+
+    /// The entry limit for trees built from this response.
+    pub fn max_tree_entries(&self) -> usize {
+        self.max_tree_entries
     }
 
     /// The status string.

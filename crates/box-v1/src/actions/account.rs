@@ -93,9 +93,11 @@ impl AccountTreeResponse {
         Ok(TreeReader::new(self.response.open_payload()?))
     }
 
-    /// Builds the whole tree in memory.
+    /// Builds the whole tree in memory, holding at most the client's
+    /// [`crate::ClientBuilder::max_tree_entries`] folders and files (a bigger
+    /// tree is an [`Error::Decode`]; stream it with [`Self::entries`]).
     pub fn build(&self) -> Result<AccountTree> {
-        AccountTree::from_entries(self.entries()?)
+        AccountTree::from_entries_limited(self.entries()?, self.response.max_tree_entries())
     }
 }
 

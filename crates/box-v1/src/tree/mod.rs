@@ -48,6 +48,13 @@ pub use zip::ZipEntryReader;
 /// where a thread would cost more than it saves.
 pub const PREFETCH_THRESHOLD: usize = 256 * 1024;
 
+/// Default limit on the entries of a tree built in memory
+/// ([`AccountTree::from_entries_limited`]): 1,000,000 folders and files,
+/// a few hundred MB. Untrusted servers can send millions of tiny entries in
+/// a megabyte of ZIP; the streaming path ([`TreeReader`]) is the one for
+/// trees of any size.
+pub const DEFAULT_MAX_TREE_ENTRIES: usize = 1_000_000;
+
 /// Default limit on the decompressed size of a payload: 1 GiB.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 1 << 30;
 
