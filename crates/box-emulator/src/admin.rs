@@ -15,17 +15,22 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::faults::FaultConfig;
-use crate::server::{AdminError, Shared};
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{blocking, JsonBody};
+use crate::state::Shared;
 use crate::store::{random_token, App, TokenKind, User};
-use crate::v2::errors::{ApiError, ApiResult};
-use crate::v2::{blocking, JsonBody};
+
+/// Admin operations failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AdminError(pub String);
 
 /// Mints a developer access token for a user.
 pub fn mint_token(shared: &Shared, user: u64) -> Result<String, AdminError> {
     if !shared.store.read(|st| st.users.contains_key(&user)) {
         return Err(AdminError(format!("no user {user}")));
     }
-    let ttl = crate::v2::auth::access_ttl(shared);
+    let ttl = shared.access_ttl();
     shared
         .store
         .write(|tx| Ok(tx.issue(TokenKind::Access, user, "", ttl, None)))

@@ -68,54 +68,27 @@
 //!   `new_copy` names the copy "Copy of" + the name, as the page says, numbered
 //!   " (n)" when that name is taken too (the page does not say).
 //!
-//! Layout: [`store`] is the one store (SQLite-persisted metadata, SHA-1
-//! addressed blobs); [`v2`] serves the Box v2 wire format and [`v1`] the
-//! legacy v1 API over the same store; [`admin`] the
-//! `/_emulator/` API; [`faults`] injects failures; [`server`] starts and stops.
+//! Layout, bottom to top: [`store`] is the one store (SQLite-persisted
+//! metadata, SHA-1 addressed blobs) and [`faults`] the fault injector;
+//! [`state`] the state every handler sees; [`http`] the helpers both
+//! protocols use (Box error bodies, extractors, blocking work, the observing
+//! middleware); [`v2`] serves the Box v2 wire format, [`v1`] the legacy v1
+//! API over the same store and [`admin`] the `/_emulator/` API; [`mod@router`]
+//! puts them together and [`server`] starts and stops. Modules import only
+//! those below them.
 
 pub mod admin;
 pub mod faults;
+pub mod http;
+pub mod router;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod v1;
 pub mod v2;
 
-use std::sync::Arc;
-
-use axum::Router;
-
+pub use admin::AdminError;
 pub use faults::{Fault, FaultConfig, FaultRule};
-pub use server::{Config, Emulator, EmulatorBuilder, EmulatorHandle};
-
-/// The whole application: v2 and admin routes, a Box-style 404 fallback, and
-/// the observing middleware (tracing, counters, faults).
-pub fn router(shared: Arc<server::Shared>) -> Router {
-    v2::routes(shared.clone())
-        .merge(v1::routes(&shared))
-        .merge(admin::routes())
-        .fallback(fallback)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            server::observe,
-        ))
-        .with_state(shared)
-}
-
-/// No route: a Box operation the emulator does not serve is a 501 naming
-/// it ([`v2::operations`]); anything else a Box-style 404.
-async fn fallback(method: http::Method, uri: http::Uri) -> v2::errors::ApiError {
-    v2::operations::not_implemented(&method, uri.path())
-        .unwrap_or_else(v2::errors::ApiError::not_found)
-}
-
-/// A route without this method: 501 if Box has the operation, else 405.
-async fn method_not_allowed(method: http::Method, uri: http::Uri) -> v2::errors::ApiError {
-    v2::operations::not_implemented(&method, uri.path()).unwrap_or_else(|| {
-        v2::errors::ApiError::new(
-            http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Method Not Allowed",
-        )
-    })
-}
+pub use router::router;
+pub use server::{Emulator, EmulatorBuilder, EmulatorHandle};
+pub use state::Config;

@@ -1,138 +1,19 @@
-//! Starting and stopping the emulator: the builder, the running handle, the
-//! shared state every handler sees, and the middleware that logs each
-//! request, counts it and applies faults.
+//! Starting and stopping the emulator: the builder and the running handle.
+//! The top of the crate: it opens the store, builds [`crate::state::Shared`]
+//! and serves [`crate::router::router`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use futures::{FutureExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::faults::{Fault, FaultConfig, Faults};
+use crate::admin::AdminError;
+use crate::faults::{FaultConfig, Faults};
+use crate::state::{Config, Counters, Shared};
 use crate::store::{App, Store, User};
-use crate::v2::errors::ApiError;
-
-/// Tunables of a running emulator.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Access-token lifetime.
-    pub token_ttl: Duration,
-    /// Smallest file size accepted by upload sessions (Box: 20,000,000).
-    pub chunked_min_size: u64,
-    /// Part size of upload sessions (Box: 8 MiB).
-    pub part_size: u64,
-    /// Largest non-upload request body.
-    pub json_body_limit: usize,
-    /// How long the realtime long-poll waits before answering `reconnect`.
-    pub longpoll_timeout: Duration,
-    /// Lifetime of download URLs.
-    pub download_url_ttl: Duration,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            token_ttl: Duration::from_secs(3600),
-            chunked_min_size: 20_000_000,
-            part_size: 8 * 1024 * 1024,
-            json_body_limit: 1024 * 1024,
-            longpoll_timeout: Duration::from_secs(60),
-            download_url_ttl: Duration::from_secs(900),
-        }
-    }
-}
-
-/// Request and event counters, readable through the admin API.
-#[derive(Debug, Default)]
-pub struct Counters {
-    by_route: Mutex<BTreeMap<String, u64>>,
-    /// Refresh-token grants served.
-    pub token_refreshes: AtomicU64,
-    /// Access tokens issued by the token endpoint.
-    pub tokens_issued: AtomicU64,
-    /// Faults injected.
-    pub faults_injected: AtomicU64,
-}
-
-impl Counters {
-    fn hit(&self, key: String) {
-        *self
-            .by_route
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(key)
-            .or_default() += 1;
-    }
-
-    /// All counters as JSON.
-    pub fn to_json(&self) -> Value {
-        let routes = self
-            .by_route
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        json!({
-            "requests_by_route": routes,
-            "requests_total": routes.values().sum::<u64>(),
-            "token_refreshes": self.token_refreshes.load(Ordering::Relaxed),
-            "tokens_issued": self.tokens_issued.load(Ordering::Relaxed),
-            "faults_injected": self.faults_injected.load(Ordering::Relaxed),
-        })
-    }
-}
-
-/// A short-lived download URL's target.
-#[derive(Debug, Clone)]
-pub struct DownloadTicket {
-    /// Blob SHA-1.
-    pub sha1: String,
-    /// Size.
-    pub size: u64,
-    /// File name for `Content-Disposition`.
-    pub name: String,
-    /// Expiry.
-    pub expires: Instant,
-}
-
-/// State shared by all handlers.
-pub struct Shared {
-    /// The store.
-    pub store: Arc<Store>,
-    /// Tunables.
-    pub config: Config,
-    /// `http://127.0.0.1:PORT`.
-    pub base: String,
-    /// Fault injector.
-    pub faults: Faults,
-    /// Counters.
-    pub counters: Counters,
-    /// Download URL tokens.
-    pub downloads: Mutex<HashMap<String, DownloadTicket>>,
-    /// Chunked upload sessions.
-    pub sessions: Mutex<HashMap<String, crate::v2::uploads::Session>>,
-    /// v1 tickets: `None` until approved on the auth page, then the user.
-    pub tickets: Mutex<HashMap<String, Option<u64>>>,
-    /// Encoded v1 account trees, reused while the store is unchanged.
-    pub v1_trees: crate::v1::TreeCache,
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
-            .field("base", &self.base)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The emulator; see [`Emulator::builder`].
 #[derive(Debug)]
@@ -218,7 +99,7 @@ impl EmulatorBuilder {
             downloads: Mutex::new(HashMap::new()),
             sessions: Mutex::new(sessions),
             tickets: Mutex::new(HashMap::new()),
-            v1_trees: crate::v1::TreeCache::default(),
+            v1_trees: crate::state::TreeCache::default(),
         });
         let default_user = match shared.store.read(|st| st.users.keys().next().copied()) {
             Some(id) => id,
@@ -232,7 +113,7 @@ impl EmulatorBuilder {
         };
         let default_token = crate::admin::mint_token(&shared, default_user)
             .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
-        let app = crate::router(shared.clone());
+        let app = crate::router::router(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -272,11 +153,6 @@ impl std::fmt::Debug for EmulatorHandle {
             .finish_non_exhaustive()
     }
 }
-
-/// Admin operations failed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct AdminError(pub String);
 
 impl EmulatorHandle {
     /// The socket address.
@@ -364,162 +240,5 @@ impl Drop for EmulatorHandle {
         if let Some(task) = self.task.take() {
             task.abort();
         }
-    }
-}
-
-fn fault_code(status: u16) -> &'static str {
-    match status {
-        429 => "rate_limit_exceeded",
-        500 => "internal_server_error",
-        502 => "bad_gateway",
-        503 => "unavailable",
-        _ => "fault_injected",
-    }
-}
-
-/// A request path fit for logs: capability tokens in URL paths (v1 transfer
-/// URLs carry the auth token, download URLs a signed token) are redacted.
-pub fn redact_path(path: &str) -> String {
-    const SECRET_AT: &[(&str, usize)] = &[
-        ("/api/1.0/upload/", 4),
-        ("/api/1.0/overwrite/", 4),
-        ("/api/1.0/new_copy/", 4),
-        ("/api/1.0/download/", 4),
-        ("/api/1.0/auth/", 4),
-        ("/content/", 2),
-    ];
-    for (prefix, index) in SECRET_AT {
-        if path.starts_with(prefix) {
-            return path
-                .split('/')
-                .enumerate()
-                .map(|(i, seg)| if i == *index { "[redacted]" } else { seg })
-                .collect::<Vec<_>>()
-                .join("/");
-        }
-    }
-    path.to_string()
-}
-
-/// Middleware: tracing, counters, faults.
-pub async fn observe(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let raw_path = req.uri().path().to_string();
-    let path = redact_path(&raw_path);
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    shared.counters.hit(format!("{method} {route}"));
-    let faults = shared.faults.decide(method.as_str(), &raw_path);
-    let mut reset = false;
-    let mut early: Option<Response> = None;
-    for fault in &faults {
-        shared
-            .counters
-            .faults_injected
-            .fetch_add(1, Ordering::Relaxed);
-        tracing::info!(?fault, %method, %path, "injecting fault");
-        match fault {
-            Fault::Latency { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
-            Fault::Reset => reset = true,
-            Fault::Status {
-                status,
-                retry_after,
-            } if early.is_none() => {
-                let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-                let mut err = ApiError::new(code, fault_code(*status), "Injected fault");
-                let retry = retry_after.or(matches!(status, 429 | 503).then_some(1));
-                if let Some(s) = retry {
-                    err = err.header(header::RETRY_AFTER, s.to_string());
-                }
-                early = Some(err.into_response());
-            }
-            Fault::CommitAccepted { retry_after } if early.is_none() => {
-                let mut resp = StatusCode::ACCEPTED.into_response();
-                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                    resp.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                early = Some(resp);
-            }
-            _ => {}
-        }
-    }
-    let mut resp = match early {
-        Some(r) => r,
-        // A bug in a handler answers 500 with a Box error body instead of dropping the connection.
-        None => match std::panic::AssertUnwindSafe(next.run(req))
-            .catch_unwind()
-            .await
-        {
-            Ok(r) => r,
-            Err(_) => {
-                tracing::error!(%method, %path, "handler panicked");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_server_error",
-                    "Internal Server Error",
-                )
-                .into_response()
-            }
-        },
-    };
-    if reset {
-        let (parts, body) = resp.into_parts();
-        let mut data = body.into_data_stream();
-        let stream = async_stream_reset(async move { data.next().await });
-        resp = Response::from_parts(parts, Body::from_stream(stream));
-    }
-    tracing::info!(
-        %method,
-        %path,
-        status = resp.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
-    resp
-}
-
-/// A body that sends half of the first chunk, then fails (resetting the
-/// connection). The failure waits a moment so the status line, headers and
-/// half chunk reach the client first: without the pause hyper aborts before
-/// flushing anything and the client sees a connection closed before any
-/// response, not a response cut short.
-fn async_stream_reset(
-    first: impl std::future::Future<Output = Option<Result<bytes::Bytes, axum::Error>>> + Send + 'static,
-) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send {
-    futures::stream::once(first).flat_map(|chunk| {
-        let half = match chunk {
-            Some(Ok(b)) => b.slice(..b.len() / 2),
-            _ => bytes::Bytes::new(),
-        };
-        futures::stream::iter([Ok(half)]).chain(futures::stream::once(async {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "injected connection reset",
-            ))
-        }))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_path;
-
-    #[test]
-    fn tokens_in_paths_are_redacted() {
-        assert_eq!(
-            redact_path("/api/1.0/download/SECRET/42"),
-            "/api/1.0/download/[redacted]/42"
-        );
-        assert_eq!(
-            redact_path("/api/1.0/upload/SECRET/0"),
-            "/api/1.0/upload/[redacted]/0"
-        );
-        assert_eq!(redact_path("/content/SECRET"), "/content/[redacted]");
-        assert_eq!(redact_path("/2.0/files/7"), "/2.0/files/7");
     }
 }

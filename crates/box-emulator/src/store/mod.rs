@@ -15,6 +15,7 @@ pub mod blobs;
 pub mod comments;
 pub mod model;
 pub mod people;
+pub mod sessions;
 pub mod sharing;
 pub mod sqlite;
 
@@ -28,6 +29,7 @@ use rand::Rng;
 
 pub use blobs::{BlobInfo, BlobStore, BlobWriter};
 pub use model::*;
+pub use sessions::{Part, Session, Target};
 use sqlite::{row, Db, Table, Write};
 
 /// Why a store operation failed. The v2 layer maps these to Box error bodies.

@@ -301,3 +301,26 @@ impl std::fmt::Debug for PasswordHash {
             .finish_non_exhaustive()
     }
 }
+
+/// The wire id of an item (`"0"` for root folders).
+pub fn wire_id(item: &Item) -> String {
+    if item.parent.is_none() {
+        "0".into()
+    } else {
+        item.id.to_string()
+    }
+}
+
+/// Sorts folder entries: folders before files, then by `by`.
+pub fn sort_items(items: &mut [&Item], by: &str, desc: bool) {
+    items.sort_by(|a, b| {
+        let kind = (a.kind == Kind::File).cmp(&(b.kind == Kind::File));
+        let second = match by {
+            "id" => a.id.cmp(&b.id),
+            "date" => a.modified_at.cmp(&b.modified_at),
+            "size" => a.file_size().cmp(&b.file_size()),
+            _ => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        };
+        kind.then(if desc { second.reverse() } else { second })
+    });
+}

@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::xml::Call;
 use super::{session_reply, status_only};
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::store::people::valid_email;
 use crate::store::StoreError;
 

@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::xml::{esc, response, Call};
 use super::{status_only, target_kind, ts, xml_reply};
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::store::{Comment, State as St, StoreError};
 
 fn comment_xml(st: &St, c: &Comment) -> String {

@@ -17,8 +17,7 @@ pub mod social;
 pub mod xml;
 pub mod zip;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
@@ -29,9 +28,9 @@ use axum::Router;
 use bytes::Bytes;
 use tokio_util::io::ReaderStream;
 
-use crate::server::Shared;
+use crate::http::Params;
+use crate::state::{Shared, TreeKey};
 use crate::store::{random_token, BlobInfo, Item, Kind, State as St, StoreError, TokenKind};
-use crate::v2::Params;
 use xml::{esc, response, Call};
 
 const V1_TOKEN_DAYS: i64 = 30;
@@ -254,7 +253,7 @@ fn folder_xml(
     depth: usize,
     out: &mut String,
 ) {
-    let id = crate::v2::objects::wire_id(folder);
+    let id = crate::store::wire_id(folder);
     let name = if folder.parent.is_none() {
         ""
     } else {
@@ -275,7 +274,7 @@ fn folder_xml(
     ));
     out.push_str(&tags_xml(folder));
     let mut kids = st.children(folder.id);
-    crate::v2::objects::sort_items(&mut kids, "name", false);
+    crate::store::sort_items(&mut kids, "name", false);
     out.push_str("<files>");
     if !nofiles {
         for f in kids.iter().filter(|k| k.kind == Kind::File) {
@@ -350,49 +349,6 @@ fn account_tree(shared: &Shared, user: u64, call: &Call) -> Response {
         },
     };
     xml_reply(response("listing_ok", &payload))
-}
-
-/// What an account tree answer depends on, besides the store's state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct TreeKey {
-    user: u64,
-    folder: String,
-    onelevel: bool,
-    nofiles: bool,
-    nozip: bool,
-}
-
-/// Encoded `get_account_tree` payloads, each valid for the store generation
-/// it was made at ([`crate::store::State::generation`]). Encoding a big tree
-/// (XML, then DEFLATE) costs the emulator several times what decoding it
-/// costs a client; a client asking again for an unchanged tree gets the
-/// same bytes without that cost. At most [`TreeCache::CAPACITY`] entries.
-#[derive(Debug, Default)]
-pub struct TreeCache {
-    entries: Mutex<HashMap<TreeKey, (u64, Arc<str>)>>,
-}
-
-impl TreeCache {
-    /// Entries kept at most (all are dropped when full).
-    pub const CAPACITY: usize = 32;
-
-    fn get(&self, key: &TreeKey, generation: u64) -> Option<Arc<str>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(key)
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, p)| p.clone())
-    }
-
-    fn put(&self, key: TreeKey, generation: u64, payload: String) -> Arc<str> {
-        let payload: Arc<str> = payload.into();
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= Self::CAPACITY {
-            entries.clear();
-        }
-        entries.insert(key, (generation, payload.clone()));
-        payload
-    }
 }
 
 fn create_folder(shared: &Shared, user: u64, call: &Call) -> Response {
@@ -479,7 +435,7 @@ fn file_info(shared: &Shared, user: u64, call: &Call) -> Response {
         let parent = f
             .parent
             .and_then(|p| st.item(p))
-            .map(crate::v2::objects::wire_id)
+            .map(crate::store::wire_id)
             .unwrap_or_default();
         Some(format!(
             "<info><file_id>{id}</file_id><file_name>{}</file_name><folder_id>{parent}</folder_id>\
@@ -717,7 +673,7 @@ fn search(shared: &Shared, user: u64, call: &Call) -> Response {
         let parent_of = |i: &Item| {
             i.parent
                 .and_then(|p| st.item(p))
-                .map(crate::v2::objects::wire_id)
+                .map(crate::store::wire_id)
                 .unwrap_or_default()
         };
         let mut files = String::from("<files>");
@@ -807,7 +763,7 @@ fn file_xml(shared: &Shared, id: u64) -> String {
             let parent = f
                 .parent
                 .and_then(|p| st.item(p))
-                .map(crate::v2::objects::wire_id)
+                .map(crate::store::wire_id)
                 .unwrap_or_default();
             format!(
                 "<file file_name=\"{}\" id=\"{id}\" folder_id=\"{parent}\" shared=\"{}\" public_name=\"{}\" />",
@@ -918,7 +874,7 @@ async fn replace_or_copy(
         let parent = item
             .parent
             .and_then(|p| st.item(p))
-            .map(crate::v2::objects::wire_id)?;
+            .map(crate::store::wire_id)?;
         Some((parent, item.name.clone()))
     });
     let Some((parent, existing_name)) = target else {

@@ -6,7 +6,7 @@ use axum::response::Response;
 
 use super::status_only;
 use super::xml::Call;
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::store::sharing::PublicFile;
 use crate::store::{Kind, StoreError};
 

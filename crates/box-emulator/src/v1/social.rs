@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::xml::{esc, response, Call};
 use super::{status_only, ts, xml_reply, zip};
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::store::{Event, Kind, State as St};
 
 /// Most updates one `get_updates` answers (the newest in the range).

@@ -17,8 +17,8 @@ use bytes::Bytes;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::{blocking, Params};
-use crate::server::Shared;
+use crate::http::{blocking, Params};
+use crate::state::Shared;
 use crate::store::{App, StoreError, TokenKind};
 
 /// The JWT bearer grant type.
@@ -99,23 +99,13 @@ fn app_for(shared: &Shared, f: &HashMap<String, String>) -> Result<App, OAuthErr
     Ok(app)
 }
 
-/// Access-token lifetime now in force.
-pub fn access_ttl(shared: &Shared) -> chrono::Duration {
-    let mut secs = shared.config.token_ttl.as_secs();
-    if let Some(forced) = shared.faults.token_ttl() {
-        secs = secs.min(forced);
-    }
-    // At most ten years, so expiry arithmetic cannot overflow.
-    chrono::Duration::seconds(secs.min(10 * 365 * 24 * 3600) as i64)
-}
-
 async fn issue_pair(
     shared: &Arc<Shared>,
     user: u64,
     client_id: String,
     with_refresh: bool,
 ) -> Result<Json<Value>, OAuthError> {
-    let ttl = access_ttl(shared);
+    let ttl = shared.access_ttl();
     let store = shared.store.clone();
     let (access, refresh) = blocking(move || {
         store

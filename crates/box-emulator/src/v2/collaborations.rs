@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::errors::{ApiError, ApiResult};
 use super::objects::{item_mini, ts, user_mini};
-use super::{id_of, write, Caller, JsonBody};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{id_of, write, Caller, JsonBody};
+use crate::state::Shared;
 use crate::store::{Collaboration, Kind, State as St};
 
 const ROLES: &[&str] = &[

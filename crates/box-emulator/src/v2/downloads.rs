@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use super::errors::{ApiError, ApiResult};
-use super::{Caller, Params};
-use crate::server::{DownloadTicket, Shared};
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{Caller, Params};
+use crate::state::{DownloadTicket, Shared};
 use crate::store::{random_token, Kind};
 
 /// `GET /2.0/files/{id}/content[?version=]`.

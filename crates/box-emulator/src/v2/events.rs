@@ -8,10 +8,10 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::errors::{ApiError, ApiResult};
 use super::objects::{item_json, ts, user_mini};
-use super::{Caller, Params};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{Caller, Params};
+use crate::state::Shared;
 use crate::store::random_token;
 
 fn position(params: &Params, last: u64) -> ApiResult<u64> {

@@ -9,10 +9,10 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::errors::{ApiError, ApiResult};
 use super::objects::{ts, user_mini};
-use super::{if_match, write, Caller, IdRef, JsonBody, Params};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{if_match, write, Caller, IdRef, JsonBody, Params};
+use crate::state::Shared;
 use crate::store::{Item, Kind, State as St, Version};
 
 fn version_json(st: &St, item: &Item, v: &Version) -> Value {

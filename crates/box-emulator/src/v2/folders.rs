@@ -12,11 +12,12 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::errors::{ApiError, ApiResult};
-use super::objects::{item_json, item_mini, sort_items};
-use super::{items, write, Caller, IdRef, JsonBody, Params};
-use crate::server::Shared;
-use crate::store::Kind;
+use super::items;
+use super::objects::{item_json, item_mini};
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{write, Caller, IdRef, JsonBody, Params};
+use crate::state::Shared;
+use crate::store::{sort_items, Kind};
 
 /// Body of `POST /folders`.
 #[derive(Debug, Deserialize)]

@@ -14,10 +14,10 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::errors::{ApiError, ApiResult};
 use super::objects::item_json;
-use super::{id_of, if_match, not_modified, write, Caller, JsonBody, Params};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{id_of, if_match, not_modified, write, Caller, JsonBody, Params};
+use crate::state::Shared;
 use crate::store::{ItemUpdate, Kind, SharedLinkUpdate};
 
 /// The kind of item a route serves.

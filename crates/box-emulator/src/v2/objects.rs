@@ -3,20 +3,11 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
-use crate::store::{Item, Kind, State, User};
+use crate::store::{sort_items, wire_id, Item, Kind, State, User};
 
 /// RFC 3339 timestamp as Box writes it.
 pub fn ts(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
-}
-
-/// The wire id of an item (`"0"` for root folders).
-pub fn wire_id(item: &Item) -> String {
-    if item.parent.is_none() {
-        "0".into()
-    } else {
-        item.id.to_string()
-    }
 }
 
 /// Mini user.
@@ -233,18 +224,4 @@ pub fn item_json(st: &State, base: &str, item: &Item, fields: Option<&str>) -> V
         .filter(|(k, _)| keep.contains(&k.as_str()))
         .collect();
     Value::Object(map)
-}
-
-/// Sorts folder entries: folders before files, then by `by`.
-pub fn sort_items(items: &mut [&Item], by: &str, desc: bool) {
-    items.sort_by(|a, b| {
-        let kind = (a.kind == Kind::File).cmp(&(b.kind == Kind::File));
-        let second = match by {
-            "id" => a.id.cmp(&b.id),
-            "date" => a.modified_at.cmp(&b.modified_at),
-            "size" => a.file_size().cmp(&b.file_size()),
-            _ => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-        };
-        kind.then(if desc { second.reverse() } else { second })
-    });
 }

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::errors::ApiError;
+use crate::http::errors::ApiError;
 
 const TABLE: &str = include_str!("operations.md");
 

@@ -6,10 +6,11 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::Value;
 
-use super::errors::{ApiError, ApiResult};
+use super::items;
 use super::objects::item_json;
-use super::{items, Caller, Params};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{Caller, Params};
+use crate::state::Shared;
 use crate::store::Kind;
 
 /// Searches by substring (case-insensitive) of name or description; `type`,

@@ -9,10 +9,10 @@ use axum::Json;
 use chrono::Utc;
 use serde_json::Value;
 
-use super::errors::{ApiError, ApiResult};
 use super::objects::item_json;
-use super::{Caller, Params};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{Caller, Params};
+use crate::state::Shared;
 
 /// Splits the `BoxApi` header into (link URL, password).
 pub fn parse_boxapi(value: &str) -> Option<(String, Option<String>)> {

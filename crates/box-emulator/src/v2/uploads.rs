@@ -16,18 +16,19 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
-use super::errors::{ApiError, ApiResult};
+use super::items;
 use super::objects::ts;
-use super::{blocking, id_of, if_match, items, Caller, JsonBody, Params};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{blocking, id_of, if_match, Caller, JsonBody, Params};
+use crate::state::Shared;
 use crate::store::blobs::hex;
-use crate::store::{random_token, BlobInfo, BlobWriter, Kind, StoreError};
+use crate::store::{random_token, BlobInfo, BlobWriter, Kind, Part, Session, StoreError, Target};
 
 /// Upload conflicts carry one conflicting item as an object, as Box sends it.
 fn upload_error(e: StoreError) -> ApiError {
@@ -245,7 +246,7 @@ pub async fn preflight_version(
         let parent = item
             .parent
             .and_then(|p| st.item(p))
-            .map(super::objects::wire_id);
+            .map(crate::store::wire_id);
         Ok((fid, parent.unwrap_or_default(), item.name.clone()))
     })?;
     let name = body["name"].as_str().map(str::to_string).unwrap_or(name);
@@ -254,73 +255,6 @@ pub async fn preflight_version(
         "upload_url": format!("{}/api/2.0/files/{fid}/content", shared.base),
         "upload_token": null,
     })))
-}
-
-/// Where a committed session's file goes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Target {
-    /// A new file in a folder (wire id).
-    New {
-        /// Parent folder wire id.
-        parent: String,
-        /// File name.
-        name: String,
-    },
-    /// A new version of a file (wire id).
-    Version {
-        /// File wire id.
-        file: String,
-        /// Optional new name.
-        name: Option<String>,
-    },
-}
-
-/// One uploaded part.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Part {
-    /// Part id (8 hex digits).
-    pub part_id: String,
-    /// Offset in the file.
-    pub offset: u64,
-    /// Size.
-    pub size: u64,
-    /// Hex SHA-1 of the part.
-    pub sha1: String,
-    /// Where its bytes are.
-    pub path: PathBuf,
-}
-
-/// A chunked upload session. Sessions and their parts are durable: parts are
-/// fsynced into `blobs/sessions/<id>/` and the session record is written to
-/// the store before a part is acknowledged.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Session {
-    /// Session id.
-    pub id: String,
-    /// Owner.
-    pub user: u64,
-    /// Destination.
-    pub target: Target,
-    /// Declared file size.
-    pub file_size: u64,
-    /// Part size.
-    pub part_size: u64,
-    /// Parts by offset.
-    pub parts: BTreeMap<u64, Part>,
-    /// Expiry.
-    pub expires_at: DateTime<Utc>,
-    /// File id once committed (commits are idempotent).
-    pub committed: Option<u64>,
-    /// A commit is assembling the file: another commit meanwhile answers
-    /// `202 Accepted` instead of racing it. Not persisted.
-    #[serde(skip)]
-    pub committing: bool,
-}
-
-impl Session {
-    fn total_parts(&self) -> u64 {
-        self.file_size.div_ceil(self.part_size).max(1)
-    }
 }
 
 /// Sessions persisted in the store (for a restart with a data directory).

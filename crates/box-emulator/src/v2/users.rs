@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::Value;
 
-use super::errors::{ApiError, ApiResult};
 use super::objects::user_full;
-use super::{Caller, Params};
-use crate::server::Shared;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::http::{Caller, Params};
+use crate::state::Shared;
 
 fn render(shared: &Shared, id: u64, params: &Params) -> ApiResult<Value> {
     let v = shared

@@ -1,0 +1,192 @@
+//! The state every handler sees ([`Shared`]): the store, the tunables, the
+//! fault injector, counters, and the short-lived things kept in memory only
+//! (download URLs, v1 tickets, encoded v1 trees). Sits just above
+//! [`crate::store`] and [`crate::faults`]; the HTTP helpers, both protocols,
+//! the admin API and the router are built on it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::faults::Faults;
+use crate::store::{Session, Store};
+
+/// Tunables of a running emulator.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Access-token lifetime.
+    pub token_ttl: Duration,
+    /// Smallest file size accepted by upload sessions (Box: 20,000,000).
+    pub chunked_min_size: u64,
+    /// Part size of upload sessions (Box: 8 MiB).
+    pub part_size: u64,
+    /// Largest non-upload request body.
+    pub json_body_limit: usize,
+    /// How long the realtime long-poll waits before answering `reconnect`.
+    pub longpoll_timeout: Duration,
+    /// Lifetime of download URLs.
+    pub download_url_ttl: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            token_ttl: Duration::from_secs(3600),
+            chunked_min_size: 20_000_000,
+            part_size: 8 * 1024 * 1024,
+            json_body_limit: 1024 * 1024,
+            longpoll_timeout: Duration::from_secs(60),
+            download_url_ttl: Duration::from_secs(900),
+        }
+    }
+}
+
+/// Request and event counters, readable through the admin API.
+#[derive(Debug, Default)]
+pub struct Counters {
+    by_route: Mutex<BTreeMap<String, u64>>,
+    /// Refresh-token grants served.
+    pub token_refreshes: AtomicU64,
+    /// Access tokens issued by the token endpoint.
+    pub tokens_issued: AtomicU64,
+    /// Faults injected.
+    pub faults_injected: AtomicU64,
+}
+
+impl Counters {
+    /// Counts one request of a route.
+    pub fn hit(&self, key: String) {
+        *self
+            .by_route
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key)
+            .or_default() += 1;
+    }
+
+    /// All counters as JSON.
+    pub fn to_json(&self) -> Value {
+        let routes = self
+            .by_route
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        json!({
+            "requests_by_route": routes,
+            "requests_total": routes.values().sum::<u64>(),
+            "token_refreshes": self.token_refreshes.load(Ordering::Relaxed),
+            "tokens_issued": self.tokens_issued.load(Ordering::Relaxed),
+            "faults_injected": self.faults_injected.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// A short-lived download URL's target.
+#[derive(Debug, Clone)]
+pub struct DownloadTicket {
+    /// Blob SHA-1.
+    pub sha1: String,
+    /// Size.
+    pub size: u64,
+    /// File name for `Content-Disposition`.
+    pub name: String,
+    /// Expiry.
+    pub expires: Instant,
+}
+
+/// State shared by all handlers.
+pub struct Shared {
+    /// The store.
+    pub store: Arc<Store>,
+    /// Tunables.
+    pub config: Config,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Fault injector.
+    pub faults: Faults,
+    /// Counters.
+    pub counters: Counters,
+    /// Download URL tokens.
+    pub downloads: Mutex<HashMap<String, DownloadTicket>>,
+    /// Chunked upload sessions.
+    pub sessions: Mutex<HashMap<String, Session>>,
+    /// v1 tickets: `None` until approved on the auth page, then the user.
+    pub tickets: Mutex<HashMap<String, Option<u64>>>,
+    /// Encoded v1 account trees, reused while the store is unchanged.
+    pub v1_trees: TreeCache,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("base", &self.base)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// Lifetime of access tokens issued now: the configured one, shortened
+    /// by a token-expiry fault.
+    pub fn access_ttl(&self) -> chrono::Duration {
+        let mut secs = self.config.token_ttl.as_secs();
+        if let Some(forced) = self.faults.token_ttl() {
+            secs = secs.min(forced);
+        }
+        // At most ten years, so expiry arithmetic cannot overflow.
+        chrono::Duration::seconds(secs.min(10 * 365 * 24 * 3600) as i64)
+    }
+}
+
+/// What an account tree answer depends on, besides the store's state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TreeKey {
+    /// The user asking.
+    pub user: u64,
+    /// The folder id asked for.
+    pub folder: String,
+    /// `onelevel` parameter.
+    pub onelevel: bool,
+    /// `nofiles` parameter.
+    pub nofiles: bool,
+    /// `nozip` parameter.
+    pub nozip: bool,
+}
+
+/// Encoded `get_account_tree` payloads, each valid for the store generation
+/// it was made at ([`crate::store::State::generation`]). Encoding a big tree
+/// (XML, then DEFLATE) costs the emulator several times what decoding it
+/// costs a client; a client asking again for an unchanged tree gets the
+/// same bytes without that cost. At most [`TreeCache::CAPACITY`] entries.
+#[derive(Debug, Default)]
+pub struct TreeCache {
+    entries: Mutex<HashMap<TreeKey, (u64, Arc<str>)>>,
+}
+
+impl TreeCache {
+    /// Entries kept at most (all are dropped when full).
+    pub const CAPACITY: usize = 32;
+
+    /// The payload for `key` if it was made at `generation`.
+    pub fn get(&self, key: &TreeKey, generation: u64) -> Option<Arc<str>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, p)| p.clone())
+    }
+
+    /// Keeps a payload made at `generation`; returns it shared.
+    pub fn put(&self, key: TreeKey, generation: u64, payload: String) -> Arc<str> {
+        let payload: Arc<str> = payload.into();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, (generation, payload.clone()));
+        payload
+    }
+}
