@@ -1,0 +1,570 @@
+//! `put`, `get` and `cat`: streaming transfers, parallel, with progress.
+//!
+//! Downloads never leave a half file under the final name: bytes go to
+//! `.NAME.boxctl-part` beside it, are checked against the remote SHA-1, and
+//! are renamed into place. An interrupted download resumes from the partial
+//! file with a ranged request on the next `get`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use box_core::{
+    Body, ByteRange, Error, File, Folder, FolderId, Item, ItemId, Operation, Sha1Hex, Storage,
+    StorageExt,
+};
+use futures::{StreamExt, TryStreamExt};
+
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::backend::Backend;
+use crate::cli::OnConflict;
+use crate::commands::{resolve, split_parent};
+use crate::error::{code, CliError, CliResult};
+use crate::localpath::local_path_under;
+use crate::output::{human_size, Output};
+use crate::progress::Progress;
+
+/// One upload's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct PutResult {
+    /// Local path.
+    pub local: PathBuf,
+    /// Remote path.
+    pub remote: String,
+    /// `uploaded`, `version`, `renamed` or `skipped`.
+    pub action: &'static str,
+    /// The remote file id.
+    pub id: String,
+    /// Bytes sent.
+    pub size: u64,
+}
+
+struct PlannedFile {
+    local: PathBuf,
+    folder: FolderId,
+    remote_dir: String,
+    name: String,
+    size: u64,
+}
+
+fn join_remote(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// A folder under `parent`, reusing one that exists.
+pub async fn ensure_folder(
+    s: &dyn Storage,
+    parent: &FolderId,
+    name: &str,
+) -> Result<Folder, Error> {
+    match s.create_folder(parent, name).await {
+        Ok(f) => Ok(f),
+        Err(Error::Conflict {
+            conflicting: Some(ItemId::Folder(id)),
+            ..
+        }) => s.get_folder(&id).await,
+        Err(e @ Error::Conflict { .. }) => match s.find_child(parent, name).await? {
+            Some(Item::Folder(f)) => Ok(f),
+            _ => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+fn local_name(p: &Path) -> CliResult<String> {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| CliError::usage(format!("{} has no file name", p.display())))
+}
+
+/// Walks local directories into remote folders (created as needed) and a list of files.
+async fn plan_dir(
+    s: &dyn Storage,
+    out: Output,
+    local: &Path,
+    folder: FolderId,
+    remote_dir: String,
+    files: &mut Vec<PlannedFile>,
+) -> CliResult<()> {
+    let mut stack = vec![(local.to_path_buf(), folder, remote_dir)];
+    while let Some((dir, folder, remote_dir)) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| CliError::failure(format!("reading {}: {e}", dir.display())))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| CliError::failure(format!("reading {}: {e}", dir.display())))?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let name = local_name(&path)?;
+            let ft = entry.file_type()?;
+            if ft.is_symlink() {
+                out.note(&format!("skipping symbolic link {}", path.display()));
+            } else if ft.is_dir() {
+                let sub = ensure_folder(s, &folder, &name)
+                    .await
+                    .map_err(crate::ctx(join_remote(&remote_dir, &name)))?;
+                stack.push((path, sub.id, join_remote(&remote_dir, &name)));
+            } else if ft.is_file() {
+                let size = entry.metadata()?.len();
+                files.push(PlannedFile {
+                    local: path,
+                    folder: folder.clone(),
+                    remote_dir: remote_dir.clone(),
+                    name,
+                    size,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `put LOCAL... REMOTE`.
+pub async fn put(
+    b: &Backend,
+    out: Output,
+    mut paths: Vec<PathBuf>,
+    on_conflict: OnConflict,
+    jobs: usize,
+) -> CliResult<()> {
+    let s = &*b.storage;
+    let remote = paths
+        .pop()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for p in &paths {
+        if !p.exists() {
+            return Err(CliError::with_code(
+                code::NOT_FOUND,
+                format!("{}: no such local file or directory", p.display()),
+            ));
+        }
+    }
+    let mut files = Vec::new();
+    let single = paths.len() == 1;
+    match resolve(s, &remote).await {
+        Ok(Item::Folder(f)) => {
+            for p in &paths {
+                let name = local_name(p)?;
+                if p.is_dir() {
+                    let sub = ensure_folder(s, &f.id, &name)
+                        .await
+                        .map_err(crate::ctx(join_remote(&remote, &name)))?;
+                    plan_dir(s, out, p, sub.id, join_remote(&remote, &name), &mut files).await?;
+                } else {
+                    let size = std::fs::metadata(p)?.len();
+                    files.push(PlannedFile {
+                        local: p.clone(),
+                        folder: f.id.clone(),
+                        remote_dir: remote.clone(),
+                        name,
+                        size,
+                    });
+                }
+            }
+        }
+        Ok(Item::File(existing)) if single && paths[0].is_file() => {
+            // `put a.txt /x/a.txt` onto an existing file: the conflict rule decides.
+            let (dir, name) = split_parent(&remote)?;
+            let folder = existing.parent.clone().unwrap_or_else(FolderId::root);
+            let size = std::fs::metadata(&paths[0])?.len();
+            files.push(PlannedFile {
+                local: paths[0].clone(),
+                folder,
+                remote_dir: dir,
+                name,
+                size,
+            });
+        }
+        Ok(_) => return Err(CliError::usage(format!("{remote} is not a folder"))),
+        Err(e) if e.code == code::NOT_FOUND && single => {
+            let (dir, name) = split_parent(&remote)?;
+            let parent = crate::commands::resolve_folder(s, &dir).await?;
+            if paths[0].is_dir() {
+                let sub = ensure_folder(s, &parent.id, &name)
+                    .await
+                    .map_err(crate::ctx(&remote))?;
+                plan_dir(s, out, &paths[0], sub.id, remote.clone(), &mut files).await?;
+            } else {
+                let size = std::fs::metadata(&paths[0])?.len();
+                files.push(PlannedFile {
+                    local: paths[0].clone(),
+                    folder: parent.id,
+                    remote_dir: dir,
+                    name,
+                    size,
+                });
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    let progress = Progress::bytes(out, total, "upload");
+    let storage = b.storage.clone();
+    let results: Vec<CliResult<PutResult>> = futures::stream::iter(files)
+        .map(|f| {
+            let storage = storage.clone();
+            let progress = progress.clone();
+            async move { put_one(storage, &progress, f, on_conflict).await }
+        })
+        .buffer_unordered(jobs.max(1))
+        .collect()
+        .await;
+    progress.finish();
+    let mut done = Vec::new();
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(r) => done.push(r),
+            Err(e) => match &first_err {
+                // The first failure is returned (and printed by main); the others are printed here.
+                Some(_) => eprintln!("boxctl: {e}"),
+                None => first_err = Some(e),
+            },
+        }
+    }
+    done.sort_by(|a, b| a.remote.cmp(&b.remote));
+    if out.json {
+        let bytes: u64 = done
+            .iter()
+            .filter(|r| r.action != "skipped")
+            .map(|r| r.size)
+            .sum();
+        out.json(&serde_json::json!({ "files": done, "bytes": bytes, "failed": first_err.as_ref().map(|e| e.message.clone()) }))?;
+    } else {
+        for r in &done {
+            out.line(&format!(
+                "{:<8} {} -> {} (file {}, {})",
+                r.action,
+                r.local.display(),
+                r.remote,
+                r.id,
+                human_size(r.size)
+            ))?;
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+async fn put_one(
+    storage: Arc<dyn Storage>,
+    progress: &Progress,
+    f: PlannedFile,
+    on_conflict: OnConflict,
+) -> CliResult<PutResult> {
+    let remote = join_remote(&f.remote_dir, &f.name);
+    let body = || async {
+        let body = Body::from_path(&f.local).await.map_err(CliError::from)?;
+        Ok::<_, CliError>(progress.track(body))
+    };
+    let result = |action, file: File| PutResult {
+        local: f.local.clone(),
+        remote: remote.clone(),
+        action,
+        id: file.id.to_string(),
+        size: f.size,
+    };
+    match storage.upload(&f.folder, &f.name, body().await?).await {
+        Ok(file) => Ok(result("uploaded", file)),
+        Err(Error::Conflict {
+            conflicting,
+            message,
+            ..
+        }) => {
+            let existing = match conflicting {
+                Some(ItemId::File(id)) => Some(id),
+                _ => match storage.find_child(&f.folder, &f.name).await? {
+                    Some(Item::File(file)) => Some(file.id),
+                    _ => None,
+                },
+            };
+            match (on_conflict, existing) {
+                (OnConflict::Skip, Some(id)) => {
+                    progress.inc(f.size);
+                    Ok(PutResult {
+                        local: f.local.clone(),
+                        remote: remote.clone(),
+                        action: "skipped",
+                        id: id.to_string(),
+                        size: f.size,
+                    })
+                }
+                (OnConflict::Version, Some(id)) => {
+                    let file = storage
+                        .upload_version(&id, body().await?)
+                        .await
+                        .map_err(crate::ctx(&remote))?;
+                    Ok(result("version", file))
+                }
+                (OnConflict::Rename, _) => {
+                    let (stem, ext) = match f.name.rsplit_once('.') {
+                        Some((s, e)) if !s.is_empty() => (s.to_owned(), format!(".{e}")),
+                        _ => (f.name.clone(), String::new()),
+                    };
+                    for n in 1..=999 {
+                        let candidate = format!("{stem} ({n}){ext}");
+                        match storage.upload(&f.folder, &candidate, body().await?).await {
+                            Ok(file) => {
+                                let mut r = result("renamed", file);
+                                r.remote = join_remote(&f.remote_dir, &candidate);
+                                return Ok(r);
+                            }
+                            Err(Error::Conflict { .. }) => continue,
+                            Err(e) => return Err(CliError::from(e).context(&remote)),
+                        }
+                    }
+                    Err(CliError::with_code(
+                        code::CONFLICT,
+                        format!("{remote}: no free name found"),
+                    ))
+                }
+                _ => Err(CliError::with_code(
+                    code::CONFLICT,
+                    format!("{remote} exists ({message})"),
+                )
+                .hint("pass --on-conflict skip, version or rename")),
+            }
+        }
+        Err(e) => Err(CliError::from(e).context(&remote)),
+    }
+}
+
+/// A planned download.
+struct PlannedGet {
+    file: File,
+    local: PathBuf,
+}
+
+/// `get REMOTE... LOCAL`.
+pub async fn get(b: &Backend, out: Output, mut paths: Vec<String>, jobs: usize) -> CliResult<()> {
+    let s = &*b.storage;
+    let local = PathBuf::from(paths.pop().unwrap_or_default());
+    let local_is_dir = local.is_dir();
+    if paths.len() > 1 && !local_is_dir {
+        return Err(
+            CliError::usage(format!("{} is not a directory", local.display()))
+                .hint("with several remote items the last argument must be an existing directory"),
+        );
+    }
+    let mut plan = Vec::new();
+    let mut dirs = Vec::new();
+    for spec in &paths {
+        match resolve(s, spec).await? {
+            Item::File(file) => {
+                let target = if local_is_dir {
+                    local_path_under(&local, &[&file.name])?
+                } else {
+                    local.clone()
+                };
+                plan.push(PlannedGet {
+                    file,
+                    local: target,
+                });
+            }
+            Item::Folder(folder) => {
+                let base = if local_is_dir {
+                    if folder.id.as_str() == "0" {
+                        local.clone()
+                    } else {
+                        local_path_under(&local, &[&folder.name])?
+                    }
+                } else {
+                    local.clone()
+                };
+                dirs.push(base.clone());
+                for entry in s.walk_all(&folder.id).await.map_err(crate::ctx(spec))? {
+                    let parts: Vec<&str> = entry.path.split('/').collect();
+                    // Each remote name becomes one safe component: nothing lands outside `base`.
+                    let target = local_path_under(&base, &parts)?;
+                    match entry.item {
+                        Item::Folder(_) => dirs.push(target),
+                        Item::File(file) => plan.push(PlannedGet {
+                            file,
+                            local: target,
+                        }),
+                        _ => {}
+                    }
+                }
+            }
+            _ => return Err(CliError::usage(format!("{spec} cannot be downloaded"))),
+        }
+    }
+    for d in &dirs {
+        std::fs::create_dir_all(d)
+            .map_err(|e| CliError::failure(format!("creating {}: {e}", d.display())))?;
+    }
+    let total: u64 = plan.iter().map(|p| p.file.size).sum();
+    let progress = Progress::bytes(out, total, "download");
+    let ranged = s.capabilities().supports(Operation::RangeDownload);
+    let storage = b.storage.clone();
+    let results: Vec<CliResult<serde_json::Value>> = futures::stream::iter(plan)
+        .map(|p| {
+            let storage = storage.clone();
+            let progress = progress.clone();
+            async move {
+                let (n, resumed) = download_file(&*storage, &p.file, &p.local, ranged, &progress).await?;
+                Ok(serde_json::json!({ "id": p.file.id.as_str(), "local": p.local, "size": n, "resumed_from": resumed }))
+            }
+        })
+        .buffer_unordered(jobs.max(1))
+        .collect()
+        .await;
+    progress.finish();
+    let mut ok = Vec::new();
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(e) => match &first_err {
+                // The first failure is returned (and printed by main); the others are printed here.
+                Some(_) => eprintln!("boxctl: {e}"),
+                None => first_err = Some(e),
+            },
+        }
+    }
+    if out.json {
+        out.json(&serde_json::json!({ "files": ok, "failed": first_err.as_ref().map(|e| e.message.clone()) }))?;
+    } else {
+        for v in &ok {
+            let size = v["size"].as_u64().unwrap_or(0);
+            out.line(&format!(
+                "{} ({})",
+                v["local"].as_str().unwrap_or(""),
+                human_size(size)
+            ))?;
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The partial file of a download to `target`.
+pub fn partial_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.boxctl-part"))
+}
+
+/// Downloads `file` to `target` through its partial file, resuming from what
+/// a previous attempt left there; checks the SHA-1; renames into place.
+/// Returns the size and the offset resumed from.
+pub async fn download_file(
+    s: &dyn Storage,
+    file: &File,
+    target: &Path,
+    ranged: bool,
+    progress: &Progress,
+) -> CliResult<(u64, u64)> {
+    let part = partial_path(target);
+    let mut hasher = Sha1::new();
+    let mut have = match tokio::fs::metadata(&part).await {
+        Ok(m) if ranged && m.len() > 0 && m.len() < file.size => m.len(),
+        _ => 0,
+    };
+    if have > 0 {
+        // Hash what is already there, then fetch the rest.
+        let mut f = tokio::fs::File::open(&part).await?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut left = have;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = f.read(&mut buf[..want]).await?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            left -= n as u64;
+        }
+        have -= left;
+    }
+    let mut out = if have > 0 {
+        tokio::fs::OpenOptions::new()
+            .append(true)
+            .open(&part)
+            .await?
+    } else {
+        tokio::fs::File::create(&part)
+            .await
+            .map_err(|e| CliError::failure(format!("creating {}: {e}", part.display())))?
+    };
+    if have > 0 {
+        out.set_len(have).await?;
+    }
+    progress.inc(have);
+    let range = if have > 0 {
+        Some(ByteRange::from_offset(have))
+    } else {
+        None
+    };
+    let body = s
+        .download(&file.id, range)
+        .await
+        .map_err(crate::ctx(&file.name))?;
+    let mut stream = body.into_stream();
+    let mut n = have;
+    while let Some(chunk) = stream.try_next().await.map_err(crate::ctx(&file.name))? {
+        hasher.update(&chunk);
+        out.write_all(&chunk)
+            .await
+            .map_err(|e| CliError::failure(format!("writing {}: {e}", part.display())))?;
+        n += chunk.len() as u64;
+        progress.inc(chunk.len() as u64);
+    }
+    out.flush().await?;
+    out.sync_all().await?;
+    drop(out);
+    let got = Sha1Hex::from_digest(hasher.finalize().into());
+    if let Some(want) = &file.sha1 {
+        if &got != want {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(CliError::failure(format!(
+                "{}: the download's SHA-1 {} differs from Box's {}; the partial file was removed",
+                file.name,
+                got.as_str(),
+                want.as_str()
+            ))
+            .hint("run the command again"));
+        }
+    }
+    tokio::fs::rename(&part, target)
+        .await
+        .map_err(|e| CliError::failure(format!("renaming into {}: {e}", target.display())))?;
+    Ok((n, have))
+}
+
+/// `cat FILE`: streams the content to stdout.
+pub async fn cat(b: &Backend, spec: &str) -> CliResult<()> {
+    let s = &*b.storage;
+    let file = match resolve(s, spec).await? {
+        Item::File(f) => f,
+        _ => return Err(CliError::usage(format!("{spec} is not a file"))),
+    };
+    let mut stream = s
+        .download(&file.id, None)
+        .await
+        .map_err(crate::ctx(spec))?
+        .into_stream();
+    let mut stdout = tokio::io::stdout();
+    while let Some(chunk) = stream.try_next().await.map_err(crate::ctx(spec))? {
+        match stdout.write_all(&chunk).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(CliError::failure(format!("writing to stdout: {e}"))),
+        }
+    }
+    stdout.flush().await?;
+    Ok(())
+}
