@@ -28,10 +28,13 @@
 //! ## What is not reproduced
 //!
 //! - Enterprise features: groups, metadata, retention, legal holds, webhooks,
-//!   tasks, web links, watermarks, classifications, representations.
-//! - Comments exist for v1 only (`get_comments`, `add_comment`,
-//!   `delete_comment`): there is no v2 `/comments` endpoint, no replies,
-//!   mentions or edits, and comments make no events.
+//!   web links, watermarks, classifications, representations.
+//! - Comments (v1 and v2, with replies, `@[id:name]` mentions and edits),
+//!   tasks and task assignments follow the rules in [`store::comments`] and
+//!   [`store::tasks`]; no e-mail or reminder is ever sent (`reminded_at` is
+//!   always null). The only collection is each user's Favorites
+//!   ([`store::collections`]); recent items come from the user's own events
+//!   ([`v2::collections`]), so opens and previews never appear.
 //! - Collaborations are user-to-user only and accepted at once; roles collapse
 //!   to read (viewer, previewer, uploader…) or read-write (editor, co-owner).
 //!   `path_collection` shows the owner's full path even to collaborators.
@@ -40,7 +43,11 @@
 //! - Search is a case-insensitive substring match on names and descriptions.
 //! - Events are per-user: `ITEM_CREATE`, `ITEM_UPLOAD`, `ITEM_COPY`,
 //!   `ITEM_MOVE`, `ITEM_RENAME`, `ITEM_MODIFY`, `ITEM_TRASH`,
-//!   `ITEM_UNDELETE_VIA_TRASH` and `COLLAB_ADD_COLLABORATOR`; purges, version
+//!   `ITEM_UNDELETE_VIA_TRASH`, `COLLAB_ADD_COLLABORATOR`, `COMMENT_CREATE`,
+//!   `COMMENT_EDIT`, `COMMENT_DELETE`, `TASK_CREATE`, `TASK_UPDATE`,
+//!   `TASK_ASSIGNMENT_CREATE/UPDATE/DELETE` (with the comment, task or
+//!   assignment as `source`) and `COLLECTION_ITEM_CREATE/DELETE` (for the
+//!   collection's user only); purges, version
 //!   promotions and deletions and removed collaborations make none.
 //!   `stream_type` and admin logs are ignored.
 //! - Download URLs, v1 tickets and used JWT ids live in memory and do not

@@ -12,12 +12,14 @@
 //! are not shared with the caller are reported as not found.
 
 pub mod blobs;
+pub mod collections;
 pub mod comments;
 pub mod model;
 pub mod people;
 pub mod sessions;
 pub mod sharing;
 pub mod sqlite;
+pub mod tasks;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -95,6 +97,12 @@ pub struct State {
     pub friends: BTreeMap<u64, Friend>,
     /// Pending private shares for e-mails without a user, by id.
     pub invitations: BTreeMap<u64, Invitation>,
+    /// Tasks on files by id ([`tasks`]).
+    pub tasks: BTreeMap<u64, tasks::Task>,
+    /// Task assignments by id ([`tasks`]).
+    pub task_assignments: BTreeMap<u64, tasks::TaskAssignment>,
+    /// Items in users' Favorites collections, by id ([`collections`]).
+    pub favorites: BTreeMap<u64, collections::Favorite>,
     passwords: HashMap<u64, PasswordHash>,
 }
 
@@ -280,6 +288,18 @@ fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
     for (_, i) in db.load::<Invitation>(Table::Invitation)? {
         max_id = max_id.max(i.id);
         st.invitations.insert(i.id, i);
+    }
+    for (_, t) in db.load::<tasks::Task>(Table::Task)? {
+        max_id = max_id.max(t.id);
+        st.tasks.insert(t.id, t);
+    }
+    for (_, a) in db.load::<tasks::TaskAssignment>(Table::TaskAssignment)? {
+        max_id = max_id.max(a.id);
+        st.task_assignments.insert(a.id, a);
+    }
+    for (_, f) in db.load::<collections::Favorite>(Table::Favorite)? {
+        max_id = max_id.max(f.id);
+        st.favorites.insert(f.id, f);
     }
     for (k, p) in db.load::<PasswordHash>(Table::Password)? {
         if let Ok(user) = k.parse() {
@@ -608,6 +628,11 @@ impl Tx<'_> {
                     Table::Friend => row(t, key, id.and_then(|k| st.friends.get(&k))),
                     Table::Invitation => row(t, key, id.and_then(|k| st.invitations.get(&k))),
                     Table::Password => row(t, key, id.and_then(|k| st.passwords.get(&k))),
+                    Table::Task => row(t, key, id.and_then(|k| st.tasks.get(&k))),
+                    Table::TaskAssignment => {
+                        row(t, key, id.and_then(|k| st.task_assignments.get(&k)))
+                    }
+                    Table::Favorite => row(t, key, id.and_then(|k| st.favorites.get(&k))),
                     Table::Token => row(t, key, st.tokens.get(key)),
                     Table::App => row(t, key, st.apps.get(key)),
                     Table::Session => row(t, key, st.sessions.get(key)),
@@ -624,6 +649,12 @@ impl Tx<'_> {
 
     /// Records an event for everyone watching the item.
     pub fn event(&mut self, event_type: &str, id: u64, by: u64) {
+        self.event_from(event_type, id, by, None);
+    }
+
+    /// Records an event about `source` (a comment, a task…) on item `id`
+    /// for everyone watching the item; `None` makes the item the source.
+    pub fn event_from(&mut self, event_type: &str, id: u64, by: u64, source: Option<EventSource>) {
         let Some(item) = self.st.items.get(&id).cloned() else {
             return;
         };
@@ -638,6 +669,7 @@ impl Tx<'_> {
                     item: item.clone(),
                     created_by: by,
                     created_at: Utc::now(),
+                    source: source.clone(),
                 },
             );
             self.touch(Table::Event, seq);
@@ -1120,6 +1152,8 @@ impl Tx<'_> {
                 self.touch(Table::Collab, c);
             }
             self.drop_comments_on(i);
+            self.drop_tasks_on(i);
+            self.drop_favorites_of(i);
         }
         Ok(())
     }

@@ -163,6 +163,22 @@ pub struct Event {
     pub created_by: u64,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The source when it is not the item itself (a comment, a task…),
+    /// as it was when the event happened; `item` is then the file it is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<EventSource>,
+}
+
+/// The source of an event that is not a file or folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "record")]
+pub enum EventSource {
+    /// A comment (`COMMENT_CREATE`, `COMMENT_EDIT`, `COMMENT_DELETE`).
+    Comment(Comment),
+    /// A task (`TASK_CREATE`, `TASK_UPDATE`).
+    Task(super::tasks::Task),
+    /// A task assignment (`TASK_ASSIGNMENT_*`).
+    TaskAssignment(super::tasks::TaskAssignment),
 }
 
 /// What a token string grants.
@@ -231,8 +247,9 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// A comment on a file or folder (v1 `add_comment`). Hidden while the item
-/// is in the trash, removed with it when the item is purged.
+/// A comment on a file or folder (v1 `add_comment`, v2 `POST /comments`).
+/// Hidden while the item is in the trash, removed with it when the item is
+/// purged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comment {
     /// Store-wide numeric id.
@@ -241,10 +258,19 @@ pub struct Comment {
     pub item: u64,
     /// Who wrote it.
     pub author: u64,
-    /// The text.
+    /// The text (for a tagged message, with mentions as `@name`).
     pub message: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The comment this one replies to (always a top-level comment).
+    #[serde(default)]
+    pub reply_to: Option<u64>,
+    /// The text with `@[user_id:name]` mentions, when given so.
+    #[serde(default)]
+    pub tagged_message: Option<String>,
+    /// Last edit (v2 `PUT /comments/{id}`).
+    #[serde(default)]
+    pub modified_at: Option<DateTime<Utc>>,
 }
 
 /// An entry of a user's friend list (v1 `request_friends`). Whether it is

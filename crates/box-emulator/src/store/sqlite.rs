@@ -37,6 +37,12 @@ pub enum Table {
     Invitation,
     /// [`super::model::PasswordHash`], keyed by user id.
     Password,
+    /// [`super::tasks::Task`]
+    Task,
+    /// [`super::tasks::TaskAssignment`]
+    TaskAssignment,
+    /// [`super::collections::Favorite`]
+    Favorite,
 }
 
 impl Table {
@@ -54,6 +60,9 @@ impl Table {
             Table::Friend => "friend",
             Table::Invitation => "invitation",
             Table::Password => "password",
+            Table::Task => "task",
+            Table::TaskAssignment => "task_assignment",
+            Table::Favorite => "favorite",
         }
     }
 }

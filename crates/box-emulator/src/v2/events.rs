@@ -24,6 +24,18 @@ fn position(params: &Params, last: u64) -> ApiResult<u64> {
     }
 }
 
+/// The event's source: the comment, task or assignment it is about, else
+/// the item.
+fn source_json(st: &crate::store::State, base: &str, e: &crate::store::Event) -> Value {
+    use crate::store::EventSource;
+    match &e.source {
+        Some(EventSource::Comment(c)) => super::comments::comment_json(st, c),
+        Some(EventSource::Task(t)) => super::tasks::task_json(st, t),
+        Some(EventSource::TaskAssignment(a)) => super::tasks::assignment_json(st, a),
+        None => item_json(st, base, &e.item, None),
+    }
+}
+
 /// `GET /2.0/events`.
 pub async fn list(
     State(shared): State<Arc<Shared>>,
@@ -48,7 +60,7 @@ pub async fn list(
                     "created_by": user_mini(st, e.created_by),
                     "created_at": ts(&e.created_at), "recorded_at": ts(&e.created_at),
                     "event_type": e.event_type, "session_id": null,
-                    "source": item_json(st, &shared.base, &e.item, None),
+                    "source": source_json(st, &shared.base, e),
                 })
             })
             .collect();

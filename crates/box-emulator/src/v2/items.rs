@@ -164,6 +164,23 @@ fn parse_update(body: &Value) -> ApiResult<ItemUpdate> {
     })
 }
 
+/// `collections: [{"id": ..}]` of an update (`None` when absent).
+fn parse_collections(body: &Value) -> ApiResult<Option<Vec<String>>> {
+    match body.get("collections") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|c| c.get("id").and_then(id_of))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("bad_request", "collections[].id is required")),
+        Some(_) => Err(ApiError::bad_request(
+            "bad_request",
+            "collections must be an array",
+        )),
+    }
+}
+
 /// `PUT /2.0/{files,folders}/{id}`.
 pub async fn update<K: RouteKind>(
     State(shared): State<Arc<Shared>>,
@@ -174,10 +191,15 @@ pub async fn update<K: RouteKind>(
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Json<Value>> {
     let upd = parse_update(&body)?;
+    let collections = parse_collections(&body)?;
     let m = if_match(&headers);
     let user = caller.user;
     let iid = write(&shared, move |tx| {
-        tx.update(user, &id, K::KIND, upd, m.as_deref())
+        let iid = tx.update(user, &id, K::KIND, upd, m.as_deref())?;
+        if let Some(c) = collections {
+            tx.set_collections(user, &id, K::KIND, &c)?;
+        }
+        Ok(iid)
     })
     .await?;
     render(&shared, iid, params.fields()).map(Json)

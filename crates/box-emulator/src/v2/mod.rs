@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod collaborations;
+pub mod collections;
+pub mod comments;
 pub mod downloads;
 pub mod events;
 pub mod files;
@@ -12,6 +14,7 @@ pub mod objects;
 pub mod operations;
 pub mod search;
 pub mod shared_links;
+pub mod tasks;
 pub mod uploads;
 pub mod users;
 
@@ -84,6 +87,34 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/2.0/collaborations/{id}",
             get(collaborations::get_collab).delete(collaborations::delete),
         )
+        .route("/2.0/comments", post(comments::create))
+        .route(
+            "/2.0/comments/{id}",
+            get(comments::get_comment)
+                .put(comments::update)
+                .delete(comments::delete),
+        )
+        .route("/2.0/files/{id}/comments", get(comments::list_file))
+        .route("/2.0/tasks", post(tasks::create))
+        .route(
+            "/2.0/tasks/{id}",
+            get(tasks::get_task)
+                .put(tasks::update)
+                .delete(tasks::delete),
+        )
+        .route("/2.0/tasks/{id}/assignments", get(tasks::list_assignments))
+        .route("/2.0/files/{id}/tasks", get(tasks::list_file))
+        .route("/2.0/task_assignments", post(tasks::assign))
+        .route(
+            "/2.0/task_assignments/{id}",
+            get(tasks::get_assignment)
+                .put(tasks::update_assignment)
+                .delete(tasks::delete_assignment),
+        )
+        .route("/2.0/collections", get(collections::list))
+        .route("/2.0/collections/{id}", get(collections::get_collection))
+        .route("/2.0/collections/{id}/items", get(collections::items))
+        .route("/2.0/recent_items", get(collections::recent))
         .route("/2.0/shared_items", get(shared_links::shared_item))
         .route("/2.0/search", get(search::search))
         .route(

@@ -225,3 +225,25 @@ pub fn item_json(st: &State, base: &str, item: &Item, fields: Option<&str>) -> V
         .collect();
     Value::Object(map)
 }
+
+/// An object in the representation a request asked for: with `fields`,
+/// `type`, `id` and those fields; otherwise the keys of `standard`.
+pub fn select_fields(v: Value, fields: Option<&str>, standard: &[&str]) -> Value {
+    let keep: Vec<&str> = match fields {
+        Some(f) => f
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .chain(["type", "id"])
+            .collect(),
+        None => standard.to_vec(),
+    };
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| keep.contains(&k.as_str()))
+                .collect(),
+        ),
+        other => other,
+    }
+}
