@@ -25,6 +25,9 @@ pub type ByteStream = BoxStream<'static, Result<Bytes>>;
 pub struct Body {
     stream: ByteStream,
     len: Option<u64>,
+    /// The file behind a [`Body::from_path`] body (a second handle on it, not
+    /// yet read), for consumers that read it straight into their own buffers.
+    file: Option<std::fs::File>,
 }
 
 impl Body {
@@ -45,6 +48,7 @@ impl Body {
         Self {
             stream,
             len: Some(len),
+            file: None,
         }
     }
 
@@ -56,6 +60,7 @@ impl Body {
         Self {
             stream: stream.boxed(),
             len,
+            file: None,
         }
     }
 
@@ -80,7 +85,30 @@ impl Body {
             .await
             .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?
             .len();
-        Ok(Self::from_reader(file, Some(len)))
+        let direct = file
+            .try_clone()
+            .await
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?
+            .into_std()
+            .await;
+        let mut body = Self::from_reader(file, Some(len));
+        body.file = Some(direct);
+        Ok(body)
+    }
+
+    /// The file and declared length of a body made by [`Body::from_path`],
+    /// positioned at its start, for a consumer that reads it into its own
+    /// buffers (one copy less than the chunk stream); any other body is
+    /// given back unchanged. The caller checks the length it reads.
+    pub fn try_into_file(self) -> std::result::Result<(std::fs::File, u64), Self> {
+        match (self.file, self.len) {
+            (Some(file), Some(len)) => Ok((file, len)),
+            (file, len) => Err(Self {
+                stream: self.stream,
+                len,
+                file,
+            }),
+        }
     }
 
     /// The total length, when known.
@@ -112,6 +140,7 @@ impl Body {
                 }
                 .boxed(),
                 len: Some(expected),
+                file: self.file,
             },
             None => self,
         }

@@ -2,13 +2,16 @@
 //! download host without sending `Authorization` there, waiting on
 //! `202 + Retry-After`, with byte ranges and old versions, streamed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use box_core::{Body, ByteRange, Error, Result};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use http::header::RANGE;
 use reqwest::Method;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::transport::error::from_reqwest;
 use crate::{seg, Client};
@@ -167,10 +170,13 @@ impl Download {
         Ok(n)
     }
 
-    /// Downloads in byte ranges of `part_size`, `concurrency` at a time, and
-    /// writes them in order to `path` atomically. Memory stays at about
-    /// `concurrency × part_size`. A range already set on this download is
-    /// ignored: the whole file (or the whole [`Download::version`]) is fetched.
+    /// Downloads in byte ranges of `part_size`, `concurrency` at a time,
+    /// each range written at its offset of a temporary file beside `path`
+    /// (positioned writes, no reassembly), which is renamed to `path` once
+    /// every range has arrived. Memory stays at about `concurrency` write
+    /// buffers of at most 1 MiB each (plus what HTTP buffers), whatever
+    /// `part_size`. A range already set on this download is ignored: the
+    /// whole file (or the whole [`Download::version`]) is fetched.
     pub async fn to_path_parallel(
         self,
         path: impl AsRef<Path>,
@@ -184,38 +190,75 @@ impl Download {
         if size == 0 {
             return Body::empty().write_to_path(path).await;
         }
+        let path = path.as_ref();
+        let tmp = partial_path(path)?;
+        let result = self
+            .ranges_into(&tmp, size, concurrency.max(1), part_size)
+            .await;
+        let result = match result {
+            Ok(()) => tokio::fs::rename(&tmp, path)
+                .await
+                .map(|()| size)
+                .map_err(|e| Error::io(format!("renaming into {}", path.display()), e)),
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&tmp).await;
+        }
+        result
+    }
+
+    /// Fetches every range of a `size`-byte file into `tmp`, `concurrency`
+    /// ranges at a time, then syncs it.
+    async fn ranges_into(
+        self,
+        tmp: &Path,
+        size: u64,
+        concurrency: usize,
+        part_size: u64,
+    ) -> Result<()> {
+        let file = std::fs::File::create(tmp)
+            .map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
+        file.set_len(size)
+            .map_err(|e| Error::io(format!("sizing {}", tmp.display()), e))?;
+        let file = Arc::new(file);
         let Download {
             client,
             file_id,
             version,
             ..
         } = self;
-        let starts: Vec<u64> = (0..size).step_by(part_size as usize).collect();
-        let parts = futures::stream::iter(starts)
-            .map(move |start| {
-                let end = (start + part_size).min(size) - 1;
+        let starts = (0..size).step_by(usize::try_from(part_size).unwrap_or(usize::MAX));
+        futures::stream::iter(starts)
+            .map(|start| {
+                let end = start.saturating_add(part_size).min(size) - 1;
                 let d = Download {
                     client: client.clone(),
                     file_id: file_id.clone(),
                     range: ByteRange::new(start, end).ok(),
                     version: version.clone(),
                 };
+                let file = file.clone();
+                // A task per range: receiving, copying and writing one
+                // range never waits on another range's task.
+                // Dropped (another range failed): the task is aborted.
+                let task = AbortOnDropHandle::new(tokio::spawn(fetch_range(d, file, start, end)));
                 async move {
-                    let bytes = d.send().await?.collect(end - start + 1).await?;
-                    if bytes.len() as u64 != end - start + 1 {
-                        return Err(Error::decode(
-                            "ranged download",
-                            format!("bytes {start}-{end}"),
-                            format!("got {} bytes", bytes.len()),
-                        ));
-                    }
-                    Ok(bytes)
+                    task.await.map_err(|e| {
+                        Error::io(
+                            "a download task failed",
+                            std::io::Error::other(e.to_string()),
+                        )
+                    })?
                 }
             })
-            .buffered(concurrency.max(1));
-        Body::from_stream(parts, Some(size))
-            .write_to_path(path)
+            .buffer_unordered(concurrency)
+            .try_for_each(|()| async { Ok(()) })
+            .await?;
+        tokio::task::spawn_blocking(move || file.sync_all())
             .await
+            .map_err(|e| Error::io("syncing the download", std::io::Error::other(e.to_string())))?
+            .map_err(|e| Error::io(format!("syncing {}", tmp.display()), e))
     }
 
     /// The size of what this download fetches: the file's, or the requested
@@ -258,4 +301,112 @@ impl Download {
     pub async fn to_path(self, path: impl AsRef<Path>) -> Result<u64> {
         self.send().await?.write_to_path(path).await
     }
+}
+
+/// Most bytes of one range held before they are written out.
+const WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Downloads `start..=end` and writes it at `start` of `file`, in writes of
+/// up to [`WRITE_BUFFER`] bytes on the blocking pool.
+async fn fetch_range(d: Download, file: Arc<std::fs::File>, start: u64, end: u64) -> Result<()> {
+    let want = end - start + 1;
+    let mut body = d.send().await?;
+    let mut buf = Vec::with_capacity(WRITE_BUFFER.min(want as usize));
+    let mut at = start;
+    let mut got = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        got += chunk.len() as u64;
+        if got > want {
+            break;
+        }
+        if buf.is_empty() && chunk.len() >= WRITE_BUFFER {
+            // Big enough to write as it is, without a copy.
+            let n = chunk.len() as u64;
+            write_at(&file, chunk, at).await?;
+            at += n;
+            continue;
+        }
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= WRITE_BUFFER {
+            let n = buf.len() as u64;
+            buf = write_at(&file, buf, at).await?;
+            buf.clear();
+            at += n;
+        }
+    }
+    if got != want {
+        return Err(Error::decode(
+            "ranged download",
+            format!("bytes {start}-{end}"),
+            format!("got {got} bytes"),
+        ));
+    }
+    if !buf.is_empty() {
+        write_at(&file, buf, at).await?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` at `offset` of `file` on the blocking pool; gives the
+/// buffer back for reuse.
+async fn write_at<B: AsRef<[u8]> + Send + 'static>(
+    file: &Arc<std::fs::File>,
+    bytes: B,
+    offset: u64,
+) -> Result<B> {
+    let file = file.clone();
+    tokio::task::spawn_blocking(move || {
+        positioned_write(&file, bytes.as_ref(), offset).map(|()| bytes)
+    })
+    .await
+    .map_err(|e| {
+        Error::io(
+            "a download write failed",
+            std::io::Error::other(e.to_string()),
+        )
+    })?
+    .map_err(|e| Error::io("writing the download", e))
+}
+
+#[cfg(unix)]
+fn positioned_write(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(bytes, offset)
+}
+
+#[cfg(windows)]
+fn positioned_write(
+    file: &std::fs::File,
+    mut bytes: &[u8],
+    mut offset: u64,
+) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !bytes.is_empty() {
+        let n = file.seek_write(bytes, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// A temporary name beside `path`, unique per call.
+fn partial_path(path: &Path) -> Result<PathBuf> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid_input(format!("{} is not a file path", path.display())))?;
+    let tmp = format!(
+        ".{}.boxkit-partial-{}-{}",
+        name.to_string_lossy(),
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    Ok(match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.join(tmp),
+        None => PathBuf::from(tmp),
+    })
 }

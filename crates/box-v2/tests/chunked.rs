@@ -378,3 +378,73 @@ async fn a_body_longer_than_the_session_is_refused_before_commit() {
     assert_eq!(st.commits, 0, "nothing committed");
     assert!(st.aborted, "the session is aborted");
 }
+
+/// A `Body::from_path` file is read straight into part buffers on a blocking
+/// thread (not through the chunk stream); the parts, their digests (checked
+/// by the server's `Digest` check) and the whole-file digest are the same.
+#[tokio::test]
+async fn a_file_body_is_read_into_parts_with_both_digests() {
+    let (_s, st, c) = setup(State::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    let original = data(5500);
+    std::fs::write(&path, &original).unwrap();
+    let body = Body::from_path(&path).await.unwrap();
+    let f = c.upload_file("0", "big.bin", body).await.unwrap();
+    let st = st.lock().unwrap();
+    assert!(st.bad_headers.is_empty(), "{:?}", st.bad_headers);
+    assert_eq!(st.assembled.as_deref(), Some(&original[..]));
+    assert_eq!(st.parts.len(), 6);
+    assert_eq!(
+        f.sha1.as_deref(),
+        Some(hex(&Sha1::digest(&original)).as_str())
+    );
+}
+
+/// A file that shrinks after its length was taken is refused (a typed
+/// error, the session aborted), never committed short.
+#[tokio::test]
+async fn a_file_that_shrinks_while_read_is_refused() {
+    let (_s, st, c) = setup(State::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    std::fs::write(&path, data(5500)).unwrap();
+    let body = Body::from_path(&path).await.unwrap();
+    std::fs::write(&path, data(4200)).unwrap();
+    let e = c.upload_file("0", "big.bin", body).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    let st = st.lock().unwrap();
+    assert_eq!(st.commits, 0, "nothing committed");
+    assert!(st.aborted, "the session is aborted");
+}
+
+/// A file that grows after its length was taken is refused too.
+#[tokio::test]
+async fn a_file_that_grows_while_read_is_refused() {
+    let (_s, st, c) = setup(State::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    std::fs::write(&path, data(5500)).unwrap();
+    let body = Body::from_path(&path).await.unwrap();
+    std::fs::write(&path, data(5600)).unwrap();
+    let e = c.upload_file("0", "big.bin", body).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    assert_eq!(st.lock().unwrap().commits, 0, "nothing committed");
+}
+
+/// Chunks that are whole parts (an in-memory body cut at part boundaries)
+/// are sent as they are; the result is the same file.
+#[tokio::test]
+async fn part_sized_chunks_make_the_same_file() {
+    let (_s, st, c) = setup(State::default()).await;
+    let original = data(5500);
+    let chunks: Vec<box_core::Result<Bytes>> = original
+        .chunks(PART as usize)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let body = Body::from_stream(futures::stream::iter(chunks), Some(5500));
+    c.upload_file("0", "big.bin", body).await.unwrap();
+    let st = st.lock().unwrap();
+    assert!(st.bad_headers.is_empty(), "{:?}", st.bad_headers);
+    assert_eq!(st.assembled.as_deref(), Some(&original[..]));
+}

@@ -583,6 +583,61 @@ async fn parallel_ranged_download_reassembles_the_file() {
     assert!(ranges.contains(&"bytes=9000-9999".to_string()));
 }
 
+/// Ranges are written at their offsets (in any order, more than one write
+/// buffer each); a range the server refuses fails the download and leaves
+/// neither the file nor its temporary beside it.
+#[tokio::test]
+async fn parallel_download_writes_ranges_in_place_and_cleans_up_on_failure() {
+    let size = 3 * 1024 * 1024 + 17;
+    let content: Vec<u8> = (0..size as u32).map(|i| (i % 241) as u8).collect();
+    let c2 = content.clone();
+    let s = MockServer::start(move |r| {
+        if r.path == "/2.0/files/5" || r.path == "/2.0/files/6" {
+            return json(200, j!({"type": "file", "id": "5", "size": c2.len()}));
+        }
+        let range = r.header("range").unwrap();
+        let (a, b) = range.trim_start_matches("bytes=").split_once('-').unwrap();
+        let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+        if r.path == "/2.0/files/6/content" && a > 0 {
+            return box_error(403, "access_denied_insufficient_permissions");
+        }
+        let b = b.min(c2.len() - 1);
+        raw(
+            206,
+            &[("content-range", &format!("bytes {a}-{b}/{}", c2.len()))],
+            c2[a..=b].to_vec(),
+        )
+    })
+    .await;
+    let c = client(&s.url);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.bin");
+    let n = c
+        .download("5")
+        .to_path_parallel(&out, 3, 1024 * 1024 + 5)
+        .await
+        .unwrap();
+    assert_eq!(n, size as u64);
+    assert!(std::fs::read(&out).unwrap() == content, "bytes differ");
+
+    let failed = dir.path().join("failed.bin");
+    let e = c
+        .download("6")
+        .to_path_parallel(&failed, 3, 1024 * 1024)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::PermissionDenied { .. }), "{e:?}");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        vec!["big.bin".to_string()],
+        "only the finished file remains"
+    );
+}
+
 #[tokio::test]
 async fn redirect_loops_and_missing_locations_are_errors() {
     let s = MockServer::start(|r| match r.path.as_str() {

@@ -3,11 +3,14 @@
 //! 1. Create a session (`POST <upload base>/files/upload_sessions` with
 //!    `folder_id`, `file_size`, `file_name`; or `/files/{id}/upload_sessions`
 //!    for a new version). The server picks `part_size`.
-//! 2. Read the body once, in order, cutting it into parts and feeding the
-//!    whole-file SHA-1 as bytes are read (so a retried part is never counted
-//!    twice). Up to `concurrency` parts are in flight; the reader waits for a
-//!    free slot, so memory stays at about `(concurrency + 1) × part_size`
-//!    whatever the file size.
+//! 2. Read the body once, in order, on a task of its own (a blocking thread
+//!    reading straight into part buffers for a [`Body::from_path`] file),
+//!    cutting it into parts and feeding both the part's and the whole file's
+//!    SHA-1 from each piece as it lands, while it is still in cache (so a
+//!    retried part is never counted twice, and the data is hashed in one
+//!    pass). Each part is sent by a task of its own, up to `concurrency` at
+//!    once; the reader waits for a free slot, so at most `concurrency + 1`
+//!    part buffers are alive, whatever the file size.
 //! 3. Each part is `PUT` to the session's `upload_part` URL with
 //!    `Content-Range: bytes a-b/total` and `Digest: sha=<base64 SHA-1>`; it
 //!    is retried on its own by the transport's retry policy.
@@ -19,18 +22,22 @@
 //! retries, the source failing) it is kept, so [`ChunkedUpload::resume`] can
 //! continue it from `GET …/parts`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use box_core::{Body, Error, Result};
 use bytes::{Bytes, BytesMut};
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{StreamExt, TryStreamExt};
 use http::header::CONTENT_TYPE;
 use http::HeaderName;
 use reqwest::Method;
 use serde_json::json;
 use sha1::{Digest, Sha1};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 
 use crate::models::{Collection, File, UploadPart, UploadSession, UploadedPart};
 use crate::pagination::{paginate, Page, Paging};
@@ -154,11 +161,24 @@ impl ChunkedUpload {
         total: u64,
         data: Bytes,
     ) -> Result<UploadPart> {
+        let digest: [u8; 20] = Sha1::digest(&data).into();
+        self.send_part(session, offset, total, data, &digest).await
+    }
+
+    /// Uploads one part whose SHA-1 is already known.
+    async fn send_part(
+        &self,
+        session: &UploadSession,
+        offset: u64,
+        total: u64,
+        data: Bytes,
+        sha1: &[u8; 20],
+    ) -> Result<UploadPart> {
         if data.is_empty() {
             return Err(Error::invalid_input("an upload part cannot be empty"));
         }
         let end = offset + data.len() as u64 - 1;
-        let digest = STANDARD.encode(Sha1::digest(&data));
+        let digest = STANDARD.encode(sha1);
         let uploaded: UploadedPart = self
             .client
             .request(Method::PUT, &session.session_endpoints.upload_part)
@@ -272,106 +292,232 @@ impl ChunkedUpload {
         }
         let mut known: BTreeMap<u64, UploadPart> =
             done.into_iter().map(|p| (p.offset, p)).collect();
-
-        // The reader: yields (offset, bytes) parts in order, hashing as it reads.
-        struct Reader {
-            stream: box_core::ByteStream,
-            pending: BytesMut,
-            offset: u64,
-            hasher: Sha1,
-            finished: bool,
-        }
-        let reader = Reader {
-            stream: body.checked().into_stream(),
-            pending: BytesMut::new(),
-            offset: 0,
-            hasher: Sha1::new(),
-            finished: false,
-        };
-        let hasher_out = std::sync::Arc::new(std::sync::Mutex::new(None::<[u8; 20]>));
-        let hasher_slot = hasher_out.clone();
-        let parts = stream::try_unfold(reader, move |mut r| {
-            let slot = hasher_slot.clone();
-            async move {
-                if r.finished {
-                    return Ok(None);
-                }
-                let want = part_size.min(size - r.offset.min(size)) as usize;
-                while r.pending.len() < want {
-                    match r.stream.next().await {
-                        Some(chunk) => {
-                            let chunk = chunk?;
-                            r.hasher.update(&chunk);
-                            r.pending.extend_from_slice(&chunk);
-                        }
-                        None => break,
-                    }
-                }
-                if r.pending.len() < want {
-                    return Err(Error::invalid_input(format!(
-                        "the body ended at byte {} of {size}",
-                        r.offset + r.pending.len() as u64
-                    )));
-                }
-                let data = r.pending.split_to(want).freeze();
-                let offset = r.offset;
-                r.offset += want as u64;
-                if r.offset >= size {
-                    // Check nothing follows (neither left over from the last
-                    // chunk read nor still in the stream) and finish the hash.
-                    if !r.pending.is_empty() {
-                        return Err(Error::invalid_input("the body is longer than declared"));
-                    }
-                    while let Some(chunk) = r.stream.next().await {
-                        let chunk = chunk?;
-                        if !chunk.is_empty() {
-                            return Err(Error::invalid_input("the body is longer than declared"));
-                        }
-                    }
-                    r.finished = true;
-                    let digest: [u8; 20] = r.hasher.clone().finalize().into();
-                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(digest);
-                }
-                if data.is_empty() {
-                    return Ok(None);
-                }
-                Ok(Some(((offset, data), r)))
-            }
-        });
-
         // Keep only parts that match our slicing; anything else is re-sent.
         known.retain(|offset, p| {
             offset % part_size == 0 && *offset < size && p.size == part_size.min(size - offset)
         });
-        let skip: std::collections::HashSet<u64> = known.keys().copied().collect();
-        let uploaded: Vec<UploadPart> = parts
-            .map_ok(|(offset, data)| {
-                let this = self.clone();
-                let session = session.clone();
-                let skip = skip.contains(&offset);
-                async move {
-                    if skip {
-                        return Ok(None);
+        let skip: HashSet<u64> = known.keys().copied().collect();
+
+        // The reader runs on its own task (a blocking thread for a file),
+        // so reading and hashing never wait on the task that drives the
+        // part uploads, and each part upload is a task of its own.
+        let slots = Arc::new(Semaphore::new(self.concurrency + 1));
+        let _close = CloseOnDrop(slots.clone());
+        let (tx, mut rx) = mpsc::channel::<ReadPart>(1);
+        let reader = match body.try_into_file() {
+            Ok((file, len)) if len == size => {
+                let slots = slots.clone();
+                tokio::task::spawn_blocking(move || read_file(file, size, part_size, &slots, &tx))
+            }
+            Ok(_) => {
+                return Err(Error::invalid_input(
+                    "the file's length differs from the declared size",
+                ))
+            }
+            Err(body) => tokio::spawn(read_stream(
+                body.checked().into_stream(),
+                size,
+                part_size,
+                slots.clone(),
+                tx,
+            )),
+        };
+
+        let mut uploads: JoinSet<Result<UploadPart>> = JoinSet::new();
+        loop {
+            tokio::select! {
+                part = rx.recv(), if uploads.len() < self.concurrency => {
+                    let Some(part) = part else { break };
+                    if skip.contains(&part.offset) {
+                        continue;
                     }
-                    let part = this.upload_part(&session, offset, size, data).await?;
-                    tracing::debug!(offset, size = part.size, "uploaded part");
-                    Ok(Some(part))
+                    let this = self.clone();
+                    let session = session.clone();
+                    uploads.spawn(async move {
+                        let ReadPart { offset, data, sha1, slot } = part;
+                        let uploaded = this.send_part(&session, offset, size, data, &sha1).await;
+                        drop(slot);
+                        let uploaded = uploaded?;
+                        tracing::debug!(offset, size = uploaded.size, "uploaded part");
+                        Ok(uploaded)
+                    });
                 }
-            })
-            .try_buffer_unordered(self.concurrency)
-            .try_filter_map(|p| async move { Ok(p) })
-            .try_collect()
-            .await?;
-        for p in uploaded {
+                Some(done) = uploads.join_next(), if !uploads.is_empty() => {
+                    let p = done.map_err(task_failed)??;
+                    known.insert(p.offset, p);
+                }
+            }
+        }
+        // The reader is done (it dropped its sender): its error, if any,
+        // comes first; the part uploads still running are aborted with it.
+        let digest = reader.await.map_err(task_failed)??;
+        while let Some(done) = uploads.join_next().await {
+            let p = done.map_err(task_failed)??;
             known.insert(p.offset, p);
         }
-        let digest = hasher_out
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .ok_or_else(|| Error::invalid_input("the body was not read to its end"))?;
         let parts: Vec<UploadPart> = known.into_values().collect();
         self.commit(session, &parts, &digest).await
     }
+}
+
+/// A part read from the body with its SHA-1, holding one of the
+/// `concurrency + 1` slots that bound the part buffers alive at once.
+struct ReadPart {
+    offset: u64,
+    data: Bytes,
+    sha1: [u8; 20],
+    slot: OwnedSemaphorePermit,
+}
+
+/// Bytes hashed at a time: both digests are fed each piece right after it
+/// lands in the part buffer, while it is still in cache (one pass for both).
+const PIECE: usize = 256 * 1024;
+
+/// Closes the slot semaphore when the upload ends, so a reader waiting for a
+/// slot stops instead of waiting for parts that will never be sent.
+struct CloseOnDrop(Arc<Semaphore>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+fn task_failed(e: tokio::task::JoinError) -> Error {
+    Error::io(
+        "an upload task failed",
+        std::io::Error::other(e.to_string()),
+    )
+}
+
+fn stopped() -> Error {
+    Error::io(
+        "the upload stopped",
+        std::io::Error::other("the part uploads ended before the body was read"),
+    )
+}
+
+fn ended_early(at: u64, size: u64) -> Error {
+    Error::invalid_input(format!("the body ended at byte {at} of {size}"))
+}
+
+fn too_long() -> Error {
+    Error::invalid_input("the body is longer than declared")
+}
+
+/// Reads a file straight into part buffers (no intermediate chunk), hashing
+/// each piece into the part's and the whole file's digest as it lands.
+/// Runs on a blocking thread; returns the whole file's SHA-1.
+fn read_file(
+    mut file: std::fs::File,
+    size: u64,
+    part_size: u64,
+    slots: &Arc<Semaphore>,
+    tx: &mpsc::Sender<ReadPart>,
+) -> Result<[u8; 20]> {
+    let io = |e| Error::io("reading the upload source", e);
+    let mut whole = Sha1::new();
+    let mut offset = 0u64;
+    while offset < size {
+        let want = part_size.min(size - offset) as usize;
+        let slot =
+            futures::executor::block_on(slots.clone().acquire_owned()).map_err(|_| stopped())?;
+        let mut buf = BytesMut::zeroed(want);
+        let mut part = Sha1::new();
+        let mut filled = 0;
+        while filled < want {
+            let end = (filled + PIECE).min(want);
+            let n = file.read(&mut buf[filled..end]).map_err(io)?;
+            if n == 0 {
+                return Err(ended_early(offset + filled as u64, size));
+            }
+            let piece = &buf[filled..filled + n];
+            whole.update(piece);
+            part.update(piece);
+            filled += n;
+        }
+        let read = ReadPart {
+            offset,
+            data: buf.freeze(),
+            sha1: part.finalize().into(),
+            slot,
+        };
+        tx.blocking_send(read).map_err(|_| stopped())?;
+        offset += want as u64;
+    }
+    let mut probe = [0u8; 1];
+    if file.read(&mut probe).map_err(io)? != 0 {
+        return Err(too_long());
+    }
+    Ok(whole.finalize().into())
+}
+
+/// Cuts a chunk stream into part buffers, hashing as [`read_file`] does. A
+/// chunk that already holds a whole part is passed on without a copy.
+async fn read_stream(
+    mut stream: box_core::ByteStream,
+    size: u64,
+    part_size: u64,
+    slots: Arc<Semaphore>,
+    tx: mpsc::Sender<ReadPart>,
+) -> Result<[u8; 20]> {
+    let mut whole = Sha1::new();
+    let mut carry: Option<Bytes> = None;
+    let mut offset = 0u64;
+    while offset < size {
+        let want = part_size.min(size - offset) as usize;
+        let slot = slots.clone().acquire_owned().await.map_err(|_| stopped())?;
+        let mut part = Sha1::new();
+        let mut buf = BytesMut::new();
+        let mut data = None;
+        while data.is_none() && buf.len() < want {
+            let mut chunk = match carry.take() {
+                Some(c) => c,
+                None => match stream.next().await {
+                    Some(c) => c?,
+                    None => return Err(ended_early(offset + buf.len() as u64, size)),
+                },
+            };
+            let room = want - buf.len();
+            if chunk.len() > room {
+                carry = Some(chunk.split_off(room));
+            }
+            if buf.is_empty() && chunk.len() == want {
+                for piece in chunk.chunks(PIECE) {
+                    whole.update(piece);
+                    part.update(piece);
+                }
+                data = Some(chunk);
+            } else {
+                if buf.capacity() == 0 {
+                    buf.reserve(want);
+                }
+                for piece in chunk.chunks(PIECE) {
+                    buf.extend_from_slice(piece);
+                    let landed = &buf[buf.len() - piece.len()..];
+                    whole.update(landed);
+                    part.update(landed);
+                }
+            }
+        }
+        let read = ReadPart {
+            offset,
+            data: data.unwrap_or_else(|| buf.freeze()),
+            sha1: part.finalize().into(),
+            slot,
+        };
+        tx.send(read).await.map_err(|_| stopped())?;
+        offset += want as u64;
+    }
+    if carry.is_some_and(|c| !c.is_empty()) {
+        return Err(too_long());
+    }
+    while let Some(chunk) = stream.next().await {
+        if !chunk?.is_empty() {
+            return Err(too_long());
+        }
+    }
+    Ok(whole.finalize().into())
 }
 
 fn known_size(body: &Body) -> Result<u64> {
