@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod sharing;
 pub mod sqlite;
 pub mod tasks;
+pub mod tree;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -225,7 +226,12 @@ impl Store {
         };
         let out = f(&mut tx);
         let changed = tx.changed;
-        let writes = tx.rows();
+        // Rows are serialized only when there is a database to write them to.
+        let writes = if inner.db.is_some() {
+            tx.rows()
+        } else {
+            Vec::new()
+        };
         if changed {
             inner.st.generation += 1;
         }
@@ -319,64 +325,6 @@ impl State {
         self.items.get(&id)
     }
 
-    /// Ancestors of an item, root first (excluding the item).
-    pub fn ancestors(&self, id: u64) -> Vec<&Item> {
-        let mut out = Vec::new();
-        let mut cur = self.items.get(&id).and_then(|i| i.parent);
-        while let Some(p) = cur {
-            match self.items.get(&p) {
-                Some(item) => {
-                    out.push(item);
-                    cur = item.parent;
-                }
-                None => break,
-            }
-            if out.len() > 10_000 {
-                break;
-            }
-        }
-        out.reverse();
-        out
-    }
-
-    /// Whether the item or one of its ancestors is in the trash.
-    pub fn in_trash(&self, id: u64) -> bool {
-        match self.items.get(&id) {
-            Some(i) if i.trashed_at.is_some() => true,
-            Some(_) => self.ancestors(id).iter().any(|a| a.trashed_at.is_some()),
-            None => false,
-        }
-    }
-
-    /// Whether `id` is `ancestor` or below it.
-    pub fn is_within(&self, id: u64, ancestor: u64) -> bool {
-        id == ancestor || self.ancestors(id).iter().any(|a| a.id == ancestor)
-    }
-
-    /// The caller's access to an item, through ownership or a collaboration.
-    pub fn role(&self, user: u64, id: u64) -> Option<Role> {
-        let item = self.items.get(&id)?;
-        if item.owner == user {
-            return Some(Role::Owner);
-        }
-        let chain: Vec<u64> = self
-            .ancestors(id)
-            .iter()
-            .map(|a| a.id)
-            .chain([id])
-            .collect();
-        self.collabs
-            .values()
-            .filter(|c| c.user == user && chain.contains(&c.item))
-            .map(|c| match c.role.as_str() {
-                "viewer" | "previewer" | "uploader" | "viewer uploader" | "previewer uploader" => {
-                    Role::Viewer
-                }
-                _ => Role::Editor,
-            })
-            .max()
-    }
-
     /// A user's root folder id.
     pub fn root_of(&self, user: u64) -> Option<u64> {
         self.users.get(&user).map(|u| u.root_id)
@@ -451,34 +399,12 @@ impl State {
             .collect()
     }
 
-    /// Every descendant of an item (excluding it), trashed or not.
-    pub fn descendants(&self, id: u64) -> Vec<u64> {
-        let mut out = Vec::new();
-        let mut stack = vec![id];
-        while let Some(cur) = stack.pop() {
-            for i in self.all_children(cur) {
-                out.push(i.id);
-                stack.push(i.id);
-            }
-        }
-        out
-    }
-
     /// A live child whose name equals `name` case-insensitively.
     pub fn conflict(&self, folder: u64, name: &str, except: Option<u64>) -> Option<&Item> {
         let name = lower(name);
         self.children(folder)
             .into_iter()
             .find(|i| Some(i.id) != except && lower(&i.name) == name)
-    }
-
-    /// Total size of the live files below a folder (or a file's size).
-    pub fn size_of(&self, id: u64) -> u64 {
-        match self.items.get(&id) {
-            Some(i) if i.kind == Kind::File => i.file_size(),
-            Some(_) => self.children(id).iter().map(|c| self.size_of(c.id)).sum(),
-            None => 0,
-        }
     }
 
     /// Looks up a token of `kind` that has not expired.
@@ -500,12 +426,7 @@ impl State {
         let Some(item) = self.items.get(&id) else {
             return Vec::new();
         };
-        let chain: Vec<u64> = self
-            .ancestors(id)
-            .iter()
-            .map(|a| a.id)
-            .chain([id])
-            .collect();
+        let chain: HashSet<u64> = self.up(id).map(|a| a.id).chain([id]).collect();
         let mut users: Vec<u64> = self
             .collabs
             .values()
@@ -1031,31 +952,9 @@ impl Tx<'_> {
         if let Some(c) = self.st.conflict(pid, &name, None) {
             return Err(StoreError::NameInUse(Box::new(c.clone())));
         }
-        let new_id = self.copy_tree(&src, pid, &name, user)?;
+        let new_id = self.copy_tree(id, pid, &name, user)?;
         self.event("ITEM_COPY", new_id, user);
         Ok(new_id)
-    }
-
-    fn copy_tree(&mut self, src: &Item, parent: u64, name: &str, user: u64) -> StoreResult<u64> {
-        let id = self.new_item(src.kind, parent, name, user)?;
-        let mut versions = Vec::new();
-        if let Some(v) = src.current() {
-            versions.push(Version {
-                id: self.id(),
-                ..v.clone()
-            });
-        }
-        let it = self.item_mut(id)?;
-        it.versions = versions;
-        it.description = src.description.clone();
-        it.tags = src.tags.clone();
-        if src.kind == Kind::Folder {
-            let kids: Vec<Item> = self.st.children(src.id).into_iter().cloned().collect();
-            for kid in kids {
-                self.copy_tree(&kid, id, &kid.name, user)?;
-            }
-        }
-        Ok(id)
     }
 
     /// Moves an item to the trash.

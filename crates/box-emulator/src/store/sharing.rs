@@ -180,7 +180,7 @@ impl Tx<'_> {
         if let Some(c) = self.st.conflict(pid, &src.name, None) {
             return Err(StoreError::NameInUse(Box::new(c.clone())));
         }
-        let new_id = self.copy_tree(&src, pid, &src.name, user)?;
+        let new_id = self.copy_tree(src.id, pid, &src.name, user)?;
         let item = self.item_mut(new_id)?;
         for t in tags {
             let t = t.trim();

@@ -30,6 +30,7 @@ use tokio_util::io::ReaderStream;
 
 use crate::http::Params;
 use crate::state::{Shared, TreeKey};
+use crate::store::tree::Step;
 use crate::store::{random_token, BlobInfo, Item, Kind, State as St, StoreError, TokenKind};
 use xml::{esc, response, Call};
 
@@ -245,39 +246,32 @@ fn public_attr(item: &Item) -> String {
     })
 }
 
-fn folder_xml(
-    st: &St,
-    folder: &Item,
-    onelevel: bool,
-    nofiles: bool,
-    depth: usize,
-    out: &mut String,
-) {
-    let id = crate::store::wire_id(folder);
-    let name = if folder.parent.is_none() {
-        ""
-    } else {
-        &folder.name
-    };
-    // Folder descriptions ride along as a `description` attribute (absent
-    // when empty), like `public_name`: unknown attributes are kept by clients.
-    let description = if folder.description.is_empty() {
-        String::new()
-    } else {
-        format!(" description=\"{}\"", esc(&folder.description))
-    };
-    out.push_str(&format!(
-        "<folder id=\"{id}\" name=\"{}\" shared=\"{}\"{}{description}>",
-        esc(name),
-        u8::from(folder.shared_link.is_some()),
-        public_attr(folder)
-    ));
-    out.push_str(&tags_xml(folder));
-    let mut kids = st.children(folder.id);
-    crate::store::sort_items(&mut kids, "name", false);
-    out.push_str("<files>");
-    if !nofiles {
-        for f in kids.iter().filter(|k| k.kind == Kind::File) {
+/// The v1 XML of a folder's live tree, written from the store's
+/// iterative walk (a tree of any depth, no recursion).
+fn folder_xml(st: &St, folder: &Item, onelevel: bool, nofiles: bool, out: &mut String) {
+    let max_depth = if onelevel { 1 } else { usize::MAX };
+    st.walk(folder, "name", max_depth, |step| match step {
+        Step::Enter(f, depth) => {
+            let id = crate::store::wire_id(f);
+            let name = if f.parent.is_none() { "" } else { &f.name };
+            // Folder descriptions ride along as a `description` attribute
+            // (absent when empty), like `public_name`: unknown attributes are
+            // kept by clients. One-level listings name subfolders only.
+            let description = if f.description.is_empty() || (onelevel && depth > 0) {
+                String::new()
+            } else {
+                format!(" description=\"{}\"", esc(&f.description))
+            };
+            out.push_str(&format!(
+                "<folder id=\"{id}\" name=\"{}\" shared=\"{}\"{}{description}>",
+                esc(name),
+                u8::from(f.shared_link.is_some()),
+                public_attr(f)
+            ));
+            out.push_str(&tags_xml(f));
+            out.push_str("<files>");
+        }
+        Step::File(f) if !nofiles => {
             out.push_str(&format!(
                 "<file id=\"{}\" file_name=\"{}\" keyword=\"{}\" shared=\"{}\" size=\"{}\" created=\"{}\" updated=\"{}\" sha1=\"{}\"{}>{}</file>",
                 f.id,
@@ -292,25 +286,10 @@ fn folder_xml(
                 tags_xml(f)
             ));
         }
-    }
-    out.push_str("</files><folders>");
-    if !(onelevel && depth > 0) {
-        for sub in kids.iter().filter(|k| k.kind == Kind::Folder) {
-            if onelevel {
-                let sid = sub.id;
-                out.push_str(&format!(
-                    "<folder id=\"{sid}\" name=\"{}\" shared=\"{}\"{}>{}<files></files><folders></folders></folder>",
-                    esc(&sub.name),
-                    u8::from(sub.shared_link.is_some()),
-                    public_attr(sub),
-                    tags_xml(sub)
-                ));
-            } else {
-                folder_xml(st, sub, onelevel, nofiles, depth + 1, out);
-            }
-        }
-    }
-    out.push_str("</folders></folder>");
+        Step::File(_) => {}
+        Step::Folders(_) => out.push_str("</files><folders>"),
+        Step::Leave(_) => out.push_str("</folders></folder>"),
+    });
 }
 
 fn account_tree(shared: &Shared, user: u64, call: &Call) -> Response {
@@ -336,7 +315,7 @@ fn account_tree(shared: &Shared, user: u64, call: &Call) -> Response {
         let (id, _) = st.resolve(user, folder_id, Kind::Folder).ok()?;
         let folder = st.item(id)?;
         let mut out = String::new();
-        folder_xml(st, folder, onelevel, nofiles, 0, &mut out);
+        folder_xml(st, folder, onelevel, nofiles, &mut out);
         Some(Err((generation, out)))
     });
     let payload = match found {
