@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import sys
 import urllib.parse
 import urllib.request
@@ -58,7 +59,10 @@ def admin(base, path, body):
     req = urllib.request.Request(
         f"{base}/_emulator/{path}",
         data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
+        headers={
+            "content-type": "application/json",
+            "x-box-emulator-admin-secret": os.environ["BOX_EMULATOR_ADMIN_SECRET"],
+        },
         method="POST",
     )
     with urllib.request.urlopen(req) as resp:

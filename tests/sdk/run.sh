@@ -23,6 +23,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 token=$(awk '/token:/ {print $2}' "$log")
+export BOX_EMULATOR_ADMIN_SECRET=$(awk '/admin secret/ {print $NF}' "$log")
 if [ -z "$token" ]; then
   echo "the emulator did not start:" >&2
   cat "$log" >&2

@@ -1,6 +1,7 @@
-//! The admin API under `/_emulator/` (no authentication; the emulator only
-//! listens on loopback): users and developer tokens, OAuth apps, seeding a
-//! user's tree from a local directory, counters, fault configuration. The
+//! The admin API under `/_emulator/`: users and developer tokens, OAuth
+//! apps, seeding a user's tree from a local directory (over HTTP only from
+//! directories named at start), counters, fault configuration. Requests
+//! need the per-run admin secret ([`crate::http::guard`]). The
 //! same operations back the methods of [`EmulatorHandle`](crate::EmulatorHandle).
 
 use std::io::Read;
@@ -246,6 +247,21 @@ async fn post_seed(
     JsonBody(body): JsonBody<Seed>,
 ) -> ApiResult<Json<Value>> {
     let user: u64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let allowed = std::fs::canonicalize(&body.path).is_ok_and(|dir| {
+        shared
+            .config
+            .seed_roots
+            .iter()
+            .filter_map(|root| std::fs::canonicalize(root).ok())
+            .any(|root| dir.starts_with(root))
+    });
+    if !allowed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Seeding over HTTP is limited to directories named at start (--seed-root)",
+        ));
+    }
     let s = shared.clone();
     let n = blocking(move || seed_dir(&s, user, &body.path).map_err(admin_error)).await?;
     Ok(Json(json!({"items_created": n})))

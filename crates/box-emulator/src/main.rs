@@ -38,6 +38,16 @@ struct Args {
     /// Smallest file size for chunked upload sessions.
     #[arg(long, default_value_t = 20_000_000)]
     chunked_min_size: u64,
+    /// Secret the admin API (`/_emulator/`) requires in the
+    /// `x-box-emulator-admin-secret` header (default: random, printed at start).
+    #[arg(long, env = "BOX_EMULATOR_ADMIN_SECRET", hide_env_values = true)]
+    admin_secret: Option<String>,
+    /// Also answer this Host name (repeatable); only loopback names are answered otherwise.
+    #[arg(long = "allow-host")]
+    allow_hosts: Vec<String>,
+    /// Directory the admin API may seed users' files from (repeatable); none by default.
+    #[arg(long = "seed-root")]
+    seed_roots: Vec<PathBuf>,
     /// Part size of chunked upload sessions.
     #[arg(long, default_value_t = 8 * 1024 * 1024)]
     part_size: u64,
@@ -91,6 +101,15 @@ async fn main() -> std::process::ExitCode {
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
     }
+    if let Some(secret) = &args.admin_secret {
+        builder = builder.admin_secret(secret);
+    }
+    for host in &args.allow_hosts {
+        builder = builder.allow_host(host);
+    }
+    for dir in &args.seed_roots {
+        builder = builder.seed_root(dir);
+    }
     let emu = match builder.start().await {
         Ok(e) => e,
         Err(e) => {
@@ -106,6 +125,10 @@ async fn main() -> std::process::ExitCode {
     println!("  admin:    {}", emu.admin_url());
     println!("  user:     {}", emu.default_user());
     println!("  token:    {}", emu.default_token());
+    println!(
+        "  admin secret (x-box-emulator-admin-secret header): {}",
+        emu.admin_secret()
+    );
     let _ = tokio::signal::ctrl_c().await;
     emu.stop().await;
     std::process::ExitCode::SUCCESS

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use axum::Router;
 
 use crate::http::errors::ApiError;
+use crate::http::guard::guard;
 use crate::http::observe::observe;
 use crate::state::Shared;
 
 /// The whole application: v2, v1 and admin routes, a Box-style 404 fallback,
-/// and the observing middleware (tracing, counters, faults).
+/// the observing middleware (tracing, counters, faults) and, outermost, the
+/// guard (loopback `Host` names, the admin secret).
 pub fn router(shared: Arc<Shared>) -> Router {
     crate::v2::routes(shared.clone())
         .merge(crate::v1::routes(&shared))
@@ -22,6 +24,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             observe,
         ))
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
 }
 

@@ -78,6 +78,24 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The admin API's secret (default: random per run).
+    pub fn admin_secret(mut self, secret: impl Into<String>) -> Self {
+        self.config.admin_secret = crate::state::AdminSecret::new(secret);
+        self
+    }
+
+    /// Also answer requests naming this `Host` (besides loopback).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.config.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Let the admin API seed users' files from this directory (and below).
+    pub fn seed_root(mut self, dir: impl AsRef<Path>) -> Self {
+        self.config.seed_roots.push(dir.as_ref().to_path_buf());
+        self
+    }
+
     /// Fault injection at start.
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
@@ -182,6 +200,12 @@ impl EmulatorHandle {
     /// `http://127.0.0.1:PORT/_emulator`.
     pub fn admin_url(&self) -> String {
         format!("{}/_emulator", self.shared.base)
+    }
+    /// The admin API's secret, to send in the
+    /// [`x-box-emulator-admin-secret`](crate::state::ADMIN_SECRET_HEADER)
+    /// header. The handle's own methods need no secret.
+    pub fn admin_secret(&self) -> &str {
+        self.shared.config.admin_secret.expose()
     }
     /// The default user's id.
     pub fn default_user(&self) -> String {

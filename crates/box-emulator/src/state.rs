@@ -29,6 +29,57 @@ pub struct Config {
     pub longpoll_timeout: Duration,
     /// Lifetime of download URLs.
     pub download_url_ttl: Duration,
+    /// The secret the admin API requires in [`ADMIN_SECRET_HEADER`]
+    /// (random per run unless set).
+    pub admin_secret: AdminSecret,
+    /// `Host` names answered besides loopback (`127.0.0.1`, `localhost`,
+    /// `[::1]`); any other `Host` is refused, so DNS rebinding cannot reach
+    /// the server through a browser.
+    pub allowed_hosts: Vec<String>,
+    /// Directories the admin API may seed from (with their subdirectories);
+    /// none by default (the in-process handle seeds from anywhere).
+    pub seed_roots: Vec<std::path::PathBuf>,
+}
+
+/// The header carrying the admin secret on `/_emulator/` requests.
+pub const ADMIN_SECRET_HEADER: &str = "x-box-emulator-admin-secret";
+
+/// The admin API's secret; its `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminSecret(String);
+
+impl AdminSecret {
+    /// A secret with this value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// A random secret (32 alphanumerics).
+    pub fn random() -> Self {
+        Self(crate::store::random_token(32))
+    }
+
+    /// The value, to print in the banner or send as the header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `given` is the secret, compared in constant time.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        let mine = self.0.as_bytes();
+        mine.len() == given.len()
+            && mine
+                .iter()
+                .zip(given)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+impl std::fmt::Debug for AdminSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminSecret([redacted])")
+    }
 }
 
 impl Default for Config {
@@ -40,6 +91,9 @@ impl Default for Config {
             json_body_limit: 1024 * 1024,
             longpoll_timeout: Duration::from_secs(60),
             download_url_ttl: Duration::from_secs(900),
+            admin_secret: AdminSecret::random(),
+            allowed_hosts: Vec::new(),
+            seed_roots: Vec::new(),
         }
     }
 }

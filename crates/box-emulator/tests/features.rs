@@ -10,6 +10,16 @@ fn client() -> Client {
     Client::new()
 }
 
+/// A client sending the emulator's admin secret.
+fn admin_client(emu: &EmulatorHandle) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-box-emulator-admin-secret",
+        emu.admin_secret().parse().unwrap(),
+    );
+    Client::builder().default_headers(headers).build().unwrap()
+}
+
 async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let r = req.send().await.unwrap();
     let s = r.status();
@@ -213,8 +223,13 @@ async fn shared_links_versions_copy_preflight() {
 
 #[tokio::test]
 async fn admin_http_api() {
-    let emu = Emulator::builder().start().await.unwrap();
+    let emu = Emulator::builder()
+        .seed_root(std::env::temp_dir())
+        .start()
+        .await
+        .unwrap();
     let admin = emu.admin_url();
+    let client = || admin_client(&emu);
     let (s, u) = call(
         client()
             .post(format!("{admin}/users"))
@@ -266,6 +281,7 @@ async fn admin_http_api() {
 async fn admin_refuses_fault_rules_it_cannot_apply() {
     let emu = Emulator::builder().start().await.unwrap();
     let admin = emu.admin_url();
+    let admin_http = admin_client(&emu);
     let me = format!("{}/users/me", emu.api_url());
     let t = emu.default_token().to_string();
     for rule in [
@@ -274,14 +290,14 @@ async fn admin_refuses_fault_rules_it_cannot_apply() {
         json!({"fault": {"kind": "status", "status": 200}, "rate": 1.0}),
     ] {
         let (s, body) = call(
-            client()
+            admin_http
                 .put(format!("{admin}/faults"))
                 .json(&json!({"seed": 1, "rules": [rule]})),
         )
         .await;
         assert_eq!(s, 400, "{rule}: {body}");
         assert_eq!(body["code"], "bad_request", "{body}");
-        let (_, cfg) = call(client().get(format!("{admin}/faults"))).await;
+        let (_, cfg) = call(admin_http.get(format!("{admin}/faults"))).await;
         assert_eq!(cfg["rules"], json!([]), "{cfg}");
         let (s, _) = call(client().get(&me).bearer_auth(&t)).await;
         assert_eq!(s, 200);
@@ -305,7 +321,11 @@ async fn admin_refuses_fault_rules_it_cannot_apply() {
 /// that describes the conflict without the item's link password or token.
 #[tokio::test]
 async fn seed_conflict_error_keeps_shared_link_secrets_out() {
-    let emu = Emulator::builder().start().await.unwrap();
+    let emu = Emulator::builder()
+        .seed_root(std::env::temp_dir())
+        .start()
+        .await
+        .unwrap();
     let t = emu.default_token().to_string();
     let id = upload(&emu, &t, "top.txt", b"mine").await;
     let (s, f) = call(
@@ -321,7 +341,7 @@ async fn seed_conflict_error_keeps_shared_link_secrets_out() {
     let src = tempfile::tempdir().unwrap();
     std::fs::write(src.path().join("top.txt"), b"theirs").unwrap();
     let (s, r) = call(
-        client()
+        admin_client(&emu)
             .post(format!(
                 "{}/users/{}/seed",
                 emu.admin_url(),

@@ -638,6 +638,7 @@ async fn faults_are_deterministic_for_a_seed() {
     // Run-time change via the admin endpoint: connection resets, admin stays exempt.
     let r = client()
         .put(format!("{}/faults", a.admin_url()))
+        .header("x-box-emulator-admin-secret", a.admin_secret())
         .json(&json!({"seed": 1, "rules": [{"fault": {"kind": "reset"}, "rate": 1.0}]}))
         .send()
         .await
@@ -657,6 +658,7 @@ async fn faults_are_deterministic_for_a_seed() {
     );
     let r = client()
         .get(format!("{}/counters", a.admin_url()))
+        .header("x-box-emulator-admin-secret", a.admin_secret())
         .send()
         .await
         .unwrap();

@@ -6,6 +6,7 @@
 //! module or the router.
 
 pub mod errors;
+pub mod guard;
 pub mod observe;
 
 use std::collections::HashMap;

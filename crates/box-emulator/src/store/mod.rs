@@ -172,7 +172,20 @@ impl Store {
         let (blob_root, db, tmp) = match data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
-                let db = Db::open(&dir.join("box.sqlite3")).map_err(std::io::Error::other)?;
+                let db = Db::open(&dir.join("box.sqlite3")).map_err(|e| {
+                    match e.sqlite_error_code() {
+                        Some(
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked,
+                        ) => std::io::Error::new(
+                            std::io::ErrorKind::WouldBlock,
+                            format!(
+                                "data directory {} is in use by another box-emulator process",
+                                dir.display()
+                            ),
+                        ),
+                        _ => std::io::Error::other(e),
+                    }
+                })?;
                 (dir.join("blobs"), Some(db), None)
             }
             None => {

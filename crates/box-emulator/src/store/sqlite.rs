@@ -80,6 +80,12 @@ impl Db {
     /// Opens (creating) the database file.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         let conn = Connection::open(path)?;
+        // One process per database: the connection takes SQLite's exclusive
+        // lock at once and keeps it until it closes, so a second emulator on
+        // the same data directory fails here (SQLITE_BUSY), before it
+        // touches anything.
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(
