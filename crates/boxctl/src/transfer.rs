@@ -5,6 +5,7 @@
 //! are renamed into place. An interrupted download resumes from the partial
 //! file with a ranged request on the next `get`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -381,12 +382,29 @@ pub async fn get(b: &Backend, out: Output, mut paths: Vec<String>, jobs: usize) 
                     local.clone()
                 };
                 dirs.push(base.clone());
+                // Local directories by walk path. Walk paths join names with
+                // `/`, and a hostile name may contain `/`: the parent's path is
+                // the entry's path minus `/` + its own name, and each local
+                // path is the parent's local directory plus one safe
+                // component, so nothing lands outside `base`.
+                let mut local_dirs: HashMap<String, PathBuf> = HashMap::new();
+                local_dirs.insert(String::new(), base.clone());
                 for entry in s.walk_all(&folder.id).await.map_err(crate::ctx(spec))? {
-                    let parts: Vec<&str> = entry.path.split('/').collect();
-                    // Each remote name becomes one safe component: nothing lands outside `base`.
-                    let target = local_path_under(&base, &parts)?;
+                    let name = entry.item.name();
+                    let parent_path = entry
+                        .path
+                        .strip_suffix(name)
+                        .map(|p| p.strip_suffix('/').unwrap_or(p))
+                        .unwrap_or_default();
+                    let parent = local_dirs.get(parent_path).cloned().ok_or_else(|| {
+                        CliError::failure(format!("{spec}: {} came before its folder", entry.path))
+                    })?;
+                    let target = local_path_under(&parent, &[name])?;
                     match entry.item {
-                        Item::Folder(_) => dirs.push(target),
+                        Item::Folder(_) => {
+                            local_dirs.insert(entry.path.clone(), target.clone());
+                            dirs.push(target);
+                        }
                         Item::File(file) => plan.push(PlannedGet {
                             file,
                             local: target,
