@@ -892,6 +892,7 @@ impl Tx<'_> {
         if moved {
             self.st.unlink(item.parent, id);
             self.st.link(new_parent, id);
+            self.follow_owner(id);
         }
         let it = self.item_mut(id)?;
         if let Some(d) = upd.description {
@@ -939,6 +940,32 @@ impl Tx<'_> {
             self.event("ITEM_MODIFY", id, user);
         }
         Ok(id)
+    }
+
+    /// An item belongs to the owner of the folder it is in (as on Box): after
+    /// a move or restore into another user's folder, the item and everything
+    /// below it change owner.
+    fn follow_owner(&mut self, id: u64) {
+        let Some(owner) = self
+            .st
+            .items
+            .get(&id)
+            .and_then(|i| i.parent)
+            .and_then(|p| self.st.items.get(&p))
+            .map(|p| p.owner)
+        else {
+            return;
+        };
+        if self.st.items.get(&id).is_some_and(|i| i.owner == owner) {
+            return;
+        }
+        let mut ids = self.st.descendants(id);
+        ids.push(id);
+        for i in ids {
+            if let Ok(it) = self.item_mut(i) {
+                it.owner = owner;
+            }
+        }
     }
 
     /// Copies an item (recursively for folders) into a folder.
@@ -1013,7 +1040,11 @@ impl Tx<'_> {
         let id = self.st.resolve_trashed(user, wire_id, kind)?;
         let item = self.st.items.get(&id).ok_or(StoreError::NotFound)?.clone();
         let pid = match parent {
-            Some(p) => self.st.resolve(user, p, Kind::Folder)?.0,
+            Some(p) => {
+                let (pid, prole) = self.st.resolve(user, p, Kind::Folder)?;
+                need_write(prole)?;
+                pid
+            }
             None => {
                 let p = item.parent.ok_or(StoreError::NotFound)?;
                 if self.st.in_trash(p) || !self.st.items.contains_key(&p) {
@@ -1022,6 +1053,7 @@ impl Tx<'_> {
                         "The parent folder is no longer available; give a parent".into(),
                     ));
                 }
+                need_write(self.st.role(user, p).ok_or(StoreError::NotFound)?)?;
                 p
             }
         };
@@ -1037,6 +1069,7 @@ impl Tx<'_> {
         it.etag += 1;
         self.st.unlink(item.parent, id);
         self.st.link(Some(pid), id);
+        self.follow_owner(id);
         self.event("ITEM_UNDELETE_VIA_TRASH", id, user);
         Ok(id)
     }

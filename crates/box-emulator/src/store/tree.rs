@@ -456,3 +456,100 @@ mod tests {
         });
     }
 }
+
+#[cfg(test)]
+mod access_tests {
+    use crate::store::{ItemUpdate, Kind, Role, Store, StoreError};
+
+    /// Two users; `owner` has a folder `shared` where `other` collaborates
+    /// with `role`. Returns (owner, other, shared, collaboration).
+    fn shared_folder(store: &Store, role: &str) -> (u64, u64, u64, u64) {
+        let owner = store.create_user("Owner", "owner@example.com").unwrap().id;
+        let other = store.create_user("Other", "other@example.com").unwrap().id;
+        store
+            .write(|tx| {
+                let shared = tx.create_folder(owner, "0", "shared")?;
+                let c = tx.collaborate(owner, Kind::Folder, &shared.to_string(), other, role)?;
+                Ok((owner, other, shared, c))
+            })
+            .unwrap()
+    }
+
+    fn move_to(parent: u64) -> ItemUpdate {
+        ItemUpdate {
+            parent: Some(parent.to_string()),
+            ..ItemUpdate::default()
+        }
+    }
+
+    /// On Box an item in a folder belongs to that folder's owner: a folder an
+    /// editor moves into the owner's folder is the owner's, and the former
+    /// collaborator loses it with the collaboration.
+    #[test]
+    fn ownership_follows_an_item_moved_into_another_users_folder() {
+        let store = Store::open(None).unwrap();
+        let (owner, other, shared, collab) = shared_folder(&store, "editor");
+        let (mine, inner) = store
+            .write(|tx| {
+                let mine = tx.create_folder(other, "0", "mine")?;
+                let inner = tx.create_folder(other, &mine.to_string(), "inner")?;
+                tx.update(
+                    other,
+                    &mine.to_string(),
+                    Kind::Folder,
+                    move_to(shared),
+                    None,
+                )?;
+                Ok((mine, inner))
+            })
+            .unwrap();
+        store.read(|st| {
+            assert_eq!(st.item(mine).unwrap().owner, owner);
+            assert_eq!(st.item(inner).unwrap().owner, owner);
+            assert_eq!(st.role(owner, inner), Some(Role::Owner));
+            assert_eq!(st.role(other, inner), Some(Role::Editor));
+        });
+        store
+            .write(|tx| tx.uncollaborate(owner, &collab.to_string()))
+            .unwrap();
+        store.read(|st| {
+            assert!(matches!(
+                st.resolve(other, &mine.to_string(), Kind::Folder),
+                Err(StoreError::NotFound)
+            ));
+            assert!(st.resolve(owner, &inner.to_string(), Kind::Folder).is_ok());
+        });
+        let upload = store.write(|tx| tx.create_folder(other, &inner.to_string(), "sneaky"));
+        assert!(matches!(upload, Err(StoreError::NotFound)), "{upload:?}");
+    }
+
+    /// Restoring into a folder needs write access to it.
+    #[test]
+    fn restore_needs_write_access_on_the_new_parent() {
+        let store = Store::open(None).unwrap();
+        let (_, other, shared, _) = shared_folder(&store, "viewer");
+        let mine = store
+            .write(|tx| {
+                let mine = tx.create_folder(other, "0", "mine")?;
+                tx.trash(other, &mine.to_string(), Kind::Folder, true, None)?;
+                Ok(mine)
+            })
+            .unwrap();
+        let restored = store.write(|tx| {
+            tx.restore(
+                other,
+                &mine.to_string(),
+                Kind::Folder,
+                None,
+                Some(&shared.to_string()),
+            )
+        });
+        assert!(
+            matches!(restored, Err(StoreError::Forbidden(_))),
+            "{restored:?}"
+        );
+        store
+            .write(|tx| tx.restore(other, &mine.to_string(), Kind::Folder, None, None))
+            .unwrap();
+    }
+}

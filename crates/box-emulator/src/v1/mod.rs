@@ -695,6 +695,27 @@ async fn auth_page(
         None => shared.store.read(|st| st.users.keys().next().copied()),
     }
     .filter(|u| shared.store.read(|st| st.users.contains_key(u)));
+    // A user with a password (registered through v1) approves only with
+    // it: the page must not hand out anyone's token for the asking. The
+    // hash is slow on purpose, so it runs off the async workers.
+    let record = user.and_then(|u| {
+        shared.store.read(|st| {
+            let login = st.users.get(&u)?.login.clone();
+            st.password_record(&login).filter(|(id, _)| *id == u)
+        })
+    });
+    let user = match record {
+        None => user,
+        Some(record) => {
+            let password = params.get("password").unwrap_or("").to_string();
+            tokio::task::spawn_blocking(move || {
+                crate::store::people::verify_login(Some(record), &password)
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+    };
     let mut tickets = shared.tickets.lock().unwrap_or_else(|p| p.into_inner());
     match (tickets.get_mut(&ticket), user) {
         (Some(slot), Some(user)) => {
