@@ -118,6 +118,7 @@ impl EmulatorBuilder {
             sessions: Mutex::new(sessions),
             tickets: Mutex::new(HashMap::new()),
             v1_trees: crate::state::TreeCache::default(),
+            listings: crate::state::ListingCache::default(),
         });
         let default_user = match shared.store.read(|st| st.users.keys().next().copied()) {
             Some(id) => id,

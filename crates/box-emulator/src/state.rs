@@ -171,6 +171,8 @@ pub struct Shared {
     pub tickets: Mutex<HashMap<String, Option<u64>>>,
     /// Encoded v1 account trees, reused while the store is unchanged.
     pub v1_trees: TreeCache,
+    /// Sorted folder listings, reused while the store is unchanged.
+    pub listings: ListingCache,
 }
 
 impl std::fmt::Debug for Shared {
@@ -242,5 +244,53 @@ impl TreeCache {
         }
         entries.insert(key, (generation, payload.clone()));
         payload
+    }
+}
+
+/// What a sorted folder listing depends on, besides the store's state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListingKey {
+    /// The folder (internal id).
+    pub folder: u64,
+    /// The `sort` parameter.
+    pub sort: String,
+    /// Descending.
+    pub desc: bool,
+}
+
+/// Child ids in listing order, and the store generation they were sorted at.
+type SortedIds = (u64, Arc<[u64]>);
+
+/// The sorted child ids of folders, each valid for the store generation it
+/// was made at. Paging through a big folder sorts it once, not once per
+/// page: a page then costs what its own entries cost. At most
+/// [`ListingCache::CAPACITY`] entries.
+#[derive(Debug, Default)]
+pub struct ListingCache {
+    entries: Mutex<HashMap<ListingKey, SortedIds>>,
+}
+
+impl ListingCache {
+    /// Entries kept at most (all are dropped when full).
+    pub const CAPACITY: usize = 64;
+
+    /// The ids for `key` if they were sorted at `generation`.
+    pub fn get(&self, key: &ListingKey, generation: u64) -> Option<Arc<[u64]>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, ids)| ids.clone())
+    }
+
+    /// Keeps ids sorted at `generation`; returns them shared.
+    pub fn put(&self, key: ListingKey, generation: u64, ids: Vec<u64>) -> Arc<[u64]> {
+        let ids: Arc<[u64]> = ids.into();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, (generation, ids.clone()));
+        ids
     }
 }

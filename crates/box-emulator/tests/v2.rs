@@ -314,6 +314,60 @@ async fn marker_and_offset_pagination() {
     assert_eq!(page["offset"], 5);
 }
 
+/// A folder's sorted listing is reused from page to page, but never after a
+/// change: a new, renamed or trashed child shows at once, in every order.
+#[tokio::test]
+async fn listings_follow_changes_between_pages() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let (_, f) = mkdir(&emu, &t, "0", "sorted").await;
+    let fid = f["id"].as_str().unwrap().to_string();
+    for name in ["b", "C", "a"] {
+        assert_eq!(mkdir(&emu, &t, &fid, name).await.0, 201);
+    }
+    let names = |dir: &'static str| {
+        let url = format!(
+            "{}/folders/{fid}/items?limit=1000&direction={dir}",
+            emu.api_url()
+        );
+        let t = t.clone();
+        async move {
+            let (s, page) = call(client().get(url).bearer_auth(&t)).await;
+            assert_eq!(s, 200, "{page}");
+            page["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names("ASC").await, ["a", "b", "C"]);
+    assert_eq!(names("DESC").await, ["C", "b", "a"]);
+    let (_, d) = mkdir(&emu, &t, &fid, "B2").await;
+    assert_eq!(names("ASC").await, ["a", "b", "B2", "C"]);
+    let id = d["id"].as_str().unwrap();
+    let (s, _) = call(
+        client()
+            .put(format!("{}/folders/{id}", emu.api_url()))
+            .bearer_auth(&t)
+            .json(&json!({"name": "0first"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(names("ASC").await, ["0first", "a", "b", "C"]);
+    assert_eq!(names("DESC").await, ["C", "b", "a", "0first"]);
+    let s = client()
+        .delete(format!("{}/folders/{id}", emu.api_url()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, 204);
+    assert_eq!(names("ASC").await, ["a", "b", "C"]);
+}
+
 #[tokio::test]
 async fn users_are_isolated_until_collaboration() {
     let emu = start().await;

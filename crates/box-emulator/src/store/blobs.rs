@@ -5,6 +5,9 @@
 //! blob is therefore either absent or complete, and the metadata that names
 //! it is committed only after the rename. Leftover temporary files from a
 //! killed process are removed on open.
+//!
+//! Without a data directory (in-memory mode) nothing outlives the process,
+//! so nothing is fsynced: [`BlobStore::open_unsynced`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,12 +18,14 @@ use sha1::{Digest, Sha1};
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    durable: bool,
 }
 
 /// A blob being written: bytes stream in, SHA-1 is computed on the way.
 #[derive(Debug)]
 pub struct BlobWriter {
     root: PathBuf,
+    durable: bool,
     file: tempfile::NamedTempFile,
     hasher: Sha1,
     size: u64,
@@ -38,13 +43,28 @@ pub struct BlobInfo {
 impl BlobStore {
     /// Opens (creating) a blob directory and removes leftover temporary files.
     pub fn open(root: impl Into<PathBuf>) -> std::io::Result<Self> {
-        let root = root.into();
+        Self::open_with(root.into(), true)
+    }
+
+    /// Opens a blob directory whose contents need not survive a crash (a
+    /// temporary directory of the in-memory mode): blobs and upload parts
+    /// are written without fsync.
+    pub fn open_unsynced(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        Self::open_with(root.into(), false)
+    }
+
+    fn open_with(root: PathBuf, durable: bool) -> std::io::Result<Self> {
         let tmp = root.join("tmp");
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp)?;
         }
         std::fs::create_dir_all(&tmp)?;
-        Ok(Self { root })
+        Ok(Self { root, durable })
+    }
+
+    /// Whether writes are fsynced (a data directory) or not (in memory).
+    pub fn durable(&self) -> bool {
+        self.durable
     }
 
     /// Directory for temporary files (upload parts, blobs in progress).
@@ -61,6 +81,7 @@ impl BlobStore {
     pub fn writer(&self) -> std::io::Result<BlobWriter> {
         Ok(BlobWriter {
             root: self.root.clone(),
+            durable: self.durable,
             file: tempfile::NamedTempFile::new_in(self.tmp_dir())?,
             hasher: Sha1::new(),
             size: 0,
@@ -92,10 +113,13 @@ impl BlobWriter {
         self.size
     }
 
-    /// Flushes, fsyncs and moves the blob into place; returns its SHA-1 and size.
+    /// Flushes, fsyncs (when durable) and moves the blob into place;
+    /// returns its SHA-1 and size.
     pub fn finish(mut self) -> std::io::Result<BlobInfo> {
         self.file.flush()?;
-        self.file.as_file().sync_all()?;
+        if self.durable {
+            self.file.as_file().sync_all()?;
+        }
         let sha1 = hex(&self.hasher.finalize());
         let dir = self.root.join(&sha1[..2]);
         std::fs::create_dir_all(&dir)?;
@@ -105,7 +129,9 @@ impl BlobWriter {
             drop(self.file);
         } else {
             self.file.persist(&dest).map_err(|e| e.error)?;
-            sync_dir(&dir)?;
+            if self.durable {
+                sync_dir(&dir)?;
+            }
         }
         Ok(BlobInfo {
             sha1,

@@ -193,7 +193,11 @@ impl Store {
                 (tmp.path().join("blobs"), None, Some(tmp))
             }
         };
-        let blobs = BlobStore::open(blob_root)?;
+        let blobs = if db.is_some() {
+            BlobStore::open(blob_root)?
+        } else {
+            BlobStore::open_unsynced(blob_root)?
+        };
         let mut st = State {
             next_id: 1,
             ..State::default()

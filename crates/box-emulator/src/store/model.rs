@@ -339,13 +339,28 @@ pub fn wire_id(item: &Item) -> String {
 
 /// Sorts folder entries: folders before files, then by `by`.
 pub fn sort_items(items: &mut [&Item], by: &str, desc: bool) {
+    if !matches!(by, "id" | "date" | "size") {
+        // By name: each name is case-folded once, not twice per comparison
+        // (a 100,000-item folder made 3.4 million String allocations a sort).
+        // `sort_by_cached_key` is stable, like the comparison sort below.
+        if desc {
+            items.sort_by_cached_key(|i| {
+                (
+                    i.kind == Kind::File,
+                    std::cmp::Reverse(i.name.to_lowercase()),
+                )
+            });
+        } else {
+            items.sort_by_cached_key(|i| (i.kind == Kind::File, i.name.to_lowercase()));
+        }
+        return;
+    }
     items.sort_by(|a, b| {
         let kind = (a.kind == Kind::File).cmp(&(b.kind == Kind::File));
         let second = match by {
             "id" => a.id.cmp(&b.id),
             "date" => a.modified_at.cmp(&b.modified_at),
-            "size" => a.file_size().cmp(&b.file_size()),
-            _ => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            _ => a.file_size().cmp(&b.file_size()),
         };
         kind.then(if desc { second.reverse() } else { second })
     });

@@ -16,7 +16,7 @@ use super::items;
 use super::objects::{item_json, item_mini};
 use crate::http::errors::{ApiError, ApiResult};
 use crate::http::{write, Caller, IdRef, JsonBody, Params};
-use crate::state::Shared;
+use crate::state::{ListingKey, Shared};
 use crate::store::{sort_items, Kind};
 
 /// Body of `POST /folders`.
@@ -76,13 +76,27 @@ pub async fn items(
     let fields = params.fields().map(str::to_string);
     shared.store.read(|st| {
         let (folder, _) = st.resolve(caller.user, &id, Kind::Folder)?;
-        let mut kids = st.children(folder);
-        sort_items(&mut kids, &sort, desc);
-        let total = kids.len();
-        let entries: Vec<Value> = kids
-            .into_iter()
+        let key = ListingKey {
+            folder,
+            sort: sort.clone(),
+            desc,
+        };
+        let generation = st.generation();
+        let ids = match shared.listings.get(&key, generation) {
+            Some(ids) => ids,
+            None => {
+                let mut kids = st.children(folder);
+                sort_items(&mut kids, &sort, desc);
+                let ids = kids.iter().map(|i| i.id).collect();
+                shared.listings.put(key, generation, ids)
+            }
+        };
+        let total = ids.len();
+        let entries: Vec<Value> = ids
+            .iter()
             .skip(start)
             .take(limit as usize)
+            .filter_map(|id| st.item(*id))
             .map(|i| match &fields {
                 Some(f) => item_json(st, &shared.base, i, Some(f)),
                 None => item_mini(i),

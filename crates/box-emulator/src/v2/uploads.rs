@@ -530,13 +530,18 @@ pub async fn upload_part(
     }
     let dir = shared.store.blobs().session_dir(&id);
     std::fs::create_dir_all(&dir).map_err(|e| io_error("session dir", e))?;
-    file.as_file()
-        .sync_all()
-        .map_err(|e| io_error("part sync", e))?;
+    let durable = shared.store.blobs().durable();
+    if durable {
+        file.as_file()
+            .sync_all()
+            .map_err(|e| io_error("part sync", e))?;
+    }
     let path = dir.join(format!("{start:020}-{sha1}"));
     file.persist(&path)
         .map_err(|e| io_error("part persist", e.error))?;
-    crate::store::blobs::sync_dir(&dir).map_err(|e| io_error("session dir sync", e))?;
+    if durable {
+        crate::store::blobs::sync_dir(&dir).map_err(|e| io_error("session dir sync", e))?;
+    }
     let part = Part {
         part_id: format!("{:08X}", start / s.part_size),
         offset: start,
