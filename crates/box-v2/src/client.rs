@@ -70,6 +70,9 @@ pub struct ClientBuilder {
     chunked_threshold: u64,
     upload_concurrency: usize,
     sleeper: Sleeper,
+    max_response_body: usize,
+    api_timeout: Duration,
+    http: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -94,6 +97,9 @@ impl Default for ClientBuilder {
             chunked_threshold: 50 * 1024 * 1024,
             upload_concurrency: 4,
             sleeper: Sleeper::default(),
+            max_response_body: crate::transport::DEFAULT_MAX_RESPONSE_BODY,
+            api_timeout: crate::transport::DEFAULT_API_TIMEOUT,
+            http: None,
         }
     }
 }
@@ -242,6 +248,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Cap on a response body read into memory (JSON answers, errors); a
+    /// bigger one is an [`Error::Decode`] as soon as the cap is passed.
+    /// Streamed downloads are not capped. Default: 64 MiB
+    /// ([`crate::transport::DEFAULT_MAX_RESPONSE_BODY`]).
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Deadline of one JSON API call: every attempt, the waits between them
+    /// and the body read, so a server dripping its answer cannot hold a call
+    /// forever. Uploads and downloads are bounded by
+    /// [`ClientBuilder::read_timeout`] (an idle timeout) instead. Default:
+    /// 120 s ([`crate::transport::DEFAULT_API_TIMEOUT`]).
+    pub fn api_timeout(mut self, d: Duration) -> Self {
+        self.api_timeout = d;
+        self
+    }
+
+    /// A preconfigured reqwest client (proxies, TLS roots, pools), as
+    /// `box_v1::ClientBuilder::http_client` takes. It must not follow
+    /// redirects itself (build it with `redirect(Policy::none())`): the
+    /// client follows them, keeping the token on its own origins. The
+    /// timeout, user-agent and proxy settings of this builder do not apply
+    /// to it. Default: one built from those settings.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
         let parse = |what: &str, s: &str| {
@@ -253,6 +289,12 @@ impl ClientBuilder {
         let authorize_url = parse("authorize", &self.authorize_url)?;
         let api_base = parse("API base", self.api_base.trim_end_matches('/'))?;
         let upload_base = parse("upload base", self.upload_base.trim_end_matches('/'))?;
+        let token_origins = vec![
+            api_base.origin(),
+            upload_base.origin(),
+            token_url.origin(),
+            revoke_url.origin(),
+        ];
 
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -267,9 +309,12 @@ impl ClientBuilder {
                 .map_err(|e| Error::invalid_input(format!("invalid proxy: {}", e.without_url())))?;
             http = http.proxy(proxy);
         }
-        let http = http.build().map_err(|e| {
-            Error::invalid_input(format!("building the HTTP client: {}", e.without_url()))
-        })?;
+        let http = match self.http {
+            Some(h) => h,
+            None => http.build().map_err(|e| {
+                Error::invalid_input(format!("building the HTTP client: {}", e.without_url()))
+            })?,
+        };
         let as_user = self
             .as_user
             .map(|u| HeaderValue::from_str(&u))
@@ -281,6 +326,9 @@ impl ClientBuilder {
             as_user,
             extra_headers: self.headers,
             sleeper: self.sleeper,
+            max_body: self.max_response_body,
+            api_timeout: self.api_timeout,
+            token_origins,
         });
         let endpoint = TokenEndpoint {
             core: core.clone(),

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
-use crate::transport::{decode_response, Payload, Request};
+use crate::transport::{Payload, Request};
 use crate::Client;
 
 /// A request being built; finish with [`RequestBuilder::send`].
@@ -120,6 +120,17 @@ impl RequestBuilder {
         self
     }
 
+    /// Marks a non-idempotent request (a `POST`) as harmless to send twice,
+    /// so it is replayed after a `5xx` or a connection lost after sending,
+    /// like a `GET`. Default: off (a `POST` is replayed only after a `429`, a
+    /// `202 + Retry-After`, or a failure before it was sent).
+    pub fn replay_safe(mut self, yes: bool) -> Self {
+        if let Ok(r) = &mut self.req {
+            r.replay_safe = yes;
+        }
+        self
+    }
+
     /// Treats `202 Accepted` with `Retry-After` as "retry later". Default: off.
     pub fn retry_accepted(mut self, yes: bool) -> Self {
         if let Ok(r) = &mut self.req {
@@ -137,25 +148,31 @@ impl RequestBuilder {
     /// Sends and decodes the JSON response.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
         let what = self.what;
-        let resp = self.buffered().send_raw().await?;
-        decode_response(what, resp).await
+        let req = self.req?;
+        self.client
+            .inner
+            .core
+            .call_json(self.client.inner.auth.as_deref(), req, what)
+            .await?
+            .ok_or_else(|| Error::decode(what, "response", "304 Not Modified with no body"))
     }
 
     /// Sends and decodes the JSON response; `None` on `304 Not Modified`.
     pub async fn send_if_modified<T: DeserializeOwned>(self) -> Result<Option<T>> {
-        let what = self.what;
-        let resp = self.buffered().send_raw().await?;
-        if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
-            return Ok(None);
-        }
-        decode_response(what, resp).await.map(Some)
+        let req = self.req?;
+        self.client
+            .inner
+            .core
+            .call_json(self.client.inner.auth.as_deref(), req, self.what)
+            .await
     }
 
-    fn buffered(mut self) -> Self {
-        if let Ok(r) = &mut self.req {
-            r.buffer_response = true;
-        }
-        self
+    /// Sends and reads the whole body into memory, at most the client's
+    /// `max_response_body` bytes (thumbnails, small binary answers).
+    pub async fn send_bytes(self) -> Result<Bytes> {
+        let limit = self.client.inner.core.max_body;
+        let resp = self.send_raw().await?;
+        crate::transport::read_body(resp, limit).await
     }
 
     /// Sends and ignores the response body.

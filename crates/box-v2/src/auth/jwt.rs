@@ -172,8 +172,18 @@ impl JwtAuth {
         self
     }
 
-    /// Builds and signs one assertion.
+    /// Builds and signs one assertion. An empty subject id (an app config
+    /// without `enterpriseID`, and no [`JwtAuth::subject`] set) is an
+    /// [`Error::InvalidInput`]: Box would refuse the assertion with a vague
+    /// `invalid_grant`.
     pub fn assertion(&self) -> Result<String> {
+        if self.subject.id().trim().is_empty() {
+            return Err(Error::invalid_input(format!(
+                "the JWT subject ({}) is empty: the app config has no enterpriseID; \
+                 set the enterprise or user with JwtAuth::subject",
+                self.subject.kind()
+            )));
+        }
         let header =
             serde_json::json!({"alg": self.algorithm.name(), "typ": "JWT", "kid": self.key_id});
         let mut jti = [0u8; 32];

@@ -26,7 +26,7 @@ use url::Url;
 
 use super::token::TokenResponse;
 use super::{AccessToken, Authenticator, TokenStore};
-use crate::transport::{decode_response, Core, Payload, Request};
+use crate::transport::{Core, Payload, Request};
 
 /// The token and revoke endpoints, for [`Authenticator`]s.
 #[derive(Debug, Clone)]
@@ -43,9 +43,15 @@ impl TokenEndpoint {
     }
 
     /// POSTs a form to the token endpoint and parses the token it returns.
+    /// The answer is bounded in size and the call in time like every JSON
+    /// API call.
     pub async fn request_token(&self, form: &[(&str, &str)]) -> Result<AccessToken> {
-        let resp = self.post_form(self.token_url.clone(), form).await?;
-        let parsed: TokenResponse = decode_response("token response", resp).await?;
+        let req = Self::form_request(self.token_url.clone(), form);
+        let parsed: TokenResponse = self
+            .core
+            .call_json(None, req, "token response")
+            .await?
+            .ok_or_else(|| Error::decode("token response", "response", "304 with no body"))?;
         Ok(parsed.into_token())
     }
 
@@ -54,6 +60,10 @@ impl TokenEndpoint {
         url: Url,
         form: &[(&str, &str)],
     ) -> Result<reqwest::Response> {
+        self.core.execute(None, Self::form_request(url, form)).await
+    }
+
+    fn form_request(url: Url, form: &[(&str, &str)]) -> Request {
         let body = {
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in form {
@@ -68,7 +78,7 @@ impl TokenEndpoint {
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
         req.payload = Payload::Bytes(Bytes::from(body));
-        self.core.execute(None, req).await
+        req
     }
 }
 

@@ -83,10 +83,7 @@ impl Files {
             let s = s.to_string();
             rb = rb.query([("min_height", s.as_str()), ("min_width", s.as_str())]);
         }
-        let resp = rb.send_raw().await?;
-        resp.bytes()
-            .await
-            .map_err(crate::transport::error::from_reqwest)
+        rb.send_bytes().await
     }
 
     /// `GET /files/{file_id}/versions` as a stream (offset paging).

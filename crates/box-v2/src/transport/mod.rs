@@ -2,11 +2,17 @@
 //! error mapping all live here.
 //!
 //! - Auth: `Authorization: Bearer …` (and `As-User`) is sent only to the
-//!   origin the request was made to. A redirect to another origin (Box sends
-//!   downloads to `dl.boxcloud.com`) is followed without it.
+//!   origin the request was made to, and only when that origin is one of the
+//!   client's own (its API, upload and token URLs) or a Box host
+//!   (`https://*.box.com`): an absolute URL given to `Client::request` gets
+//!   no token otherwise. A redirect to another origin (Box sends downloads to
+//!   `dl.boxcloud.com`) is followed without it, and without the builder's
+//!   extra headers. A `303` is followed as a `GET` without the body.
 //! - A `401` triggers one token refresh and one replay.
 //! - `429`, `5xx` and (where asked) `202 + Retry-After` are retried per the
-//!   [`retry::RetryPolicy`]; connection failures are retried only when the body
+//!   [`retry::RetryPolicy`], a `5xx` only for idempotent methods (a `POST`
+//!   answered `500` may have taken effect; `429` and `202 + Retry-After`
+//!   mean it has not, and are retried for any method); connection failures are retried only when the body
 //!   can be sent again ([`Payload::is_replayable`]), and a failure after the
 //!   request may have reached the server (no answer, a timeout) only for
 //!   idempotent methods: a `POST` is not replayed when it may have taken effect.
@@ -14,6 +20,12 @@
 //!   requests are read inside the loop, so a connection that drops mid-body
 //!   is retried like one that failed before the headers.
 //! - Every other non-success status becomes a [`box_core::Error`] via [`error::map_error`].
+//! - Bodies read into memory (JSON answers, error bodies) are capped
+//!   ([`DEFAULT_MAX_RESPONSE_BODY`], `ClientBuilder::max_response_body`);
+//!   streamed downloads are not. JSON API calls have a deadline over every
+//!   attempt and the body read ([`DEFAULT_API_TIMEOUT`],
+//!   `ClientBuilder::api_timeout`); transfers are bounded by the read (idle)
+//!   timeout instead, so a slow but moving download is never cut.
 
 pub mod error;
 pub mod retry;
@@ -35,6 +47,15 @@ use retry::{is_retryable_status, RetryPolicy};
 const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: u32 = 10;
+/// Default cap on a response body read into memory (JSON answers): 64 MiB.
+/// Box's largest JSON answers (a 1,000-entry page with many fields) are a few MB.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 64 << 20;
+/// In-memory request bodies up to this size are API calls (JSON, forms);
+/// bigger ones are uploads (chunked-upload parts), free of the call deadline.
+pub const MAX_API_BODY: usize = 1 << 20;
+/// Default deadline of one JSON API call, retries and the body read
+/// included: 120 s.
+pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A request body, and whether it can be sent more than once.
 pub enum Payload {
@@ -64,6 +85,17 @@ impl std::fmt::Debug for Payload {
 }
 
 impl Payload {
+    /// Whether the body is a transfer (an upload: a form, a stream, or more
+    /// than [`MAX_API_BODY`] bytes) rather than an API call's JSON, so the
+    /// call deadline does not apply.
+    pub fn is_transfer(&self) -> bool {
+        match self {
+            Payload::Empty => false,
+            Payload::Bytes(b) => b.len() > MAX_API_BODY,
+            Payload::Form(_) | Payload::OnceBody(_) | Payload::OnceForm(_) => true,
+        }
+    }
+
     /// Whether the body can be sent again after an attempt.
     pub fn is_replayable(&self) -> bool {
         matches!(self, Payload::Empty | Payload::Bytes(_) | Payload::Form(_))
@@ -102,6 +134,11 @@ pub struct Request {
     /// body of a successful response is then read before returning, and a
     /// failure while reading it is retried when the request is idempotent.
     pub buffer_response: bool,
+    /// Whether sending it twice is harmless although the method is not
+    /// idempotent (an upload of a new file: Box refuses a second file of
+    /// the same name in the folder), so it may be replayed after a `5xx` or
+    /// a connection lost after sending.
+    pub replay_safe: bool,
 }
 
 impl Request {
@@ -116,6 +153,7 @@ impl Request {
             follow_redirects: false,
             retry_accepted: false,
             buffer_response: false,
+            replay_safe: false,
         }
     }
 }
@@ -128,9 +166,66 @@ pub(crate) struct Core {
     pub(crate) as_user: Option<HeaderValue>,
     pub(crate) extra_headers: HeaderMap,
     pub(crate) sleeper: retry::Sleeper,
+    /// Cap on bodies read into memory.
+    pub(crate) max_body: usize,
+    /// Deadline of a JSON API call.
+    pub(crate) api_timeout: Duration,
+    /// Origins the access token may be sent to besides Box's own hosts.
+    pub(crate) token_origins: Vec<url::Origin>,
+}
+
+/// Whether `url` is on a Box host: `https://box.com` or `https://*.box.com`.
+fn is_box_host(url: &Url) -> bool {
+    url.scheme() == "https"
+        && url
+            .host_str()
+            .is_some_and(|h| h == "box.com" || h.ends_with(".box.com"))
 }
 
 impl Core {
+    /// Whether the access token may go to `url`'s origin.
+    fn may_carry_token(&self, url: &Url) -> bool {
+        is_box_host(url) || self.token_origins.contains(&url.origin())
+    }
+
+    /// Executes a JSON API call under the call deadline: the request (with
+    /// its retries) and the bounded read and decoding of the answer. `None`
+    /// for `304 Not Modified`.
+    pub(crate) async fn call_json<T: serde::de::DeserializeOwned>(
+        &self,
+        auth: Option<&TokenManager>,
+        mut req: Request,
+        what: &str,
+    ) -> Result<Option<T>> {
+        req.buffer_response = true;
+        let method = req.method.clone();
+        let path = req.url.path().to_owned();
+        let transfer = req.payload.is_transfer();
+        let call = async {
+            let resp = self.execute(auth, req).await?;
+            if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
+                return Ok(None);
+            }
+            decode_response(what, resp, self.max_body).await.map(Some)
+        };
+        if transfer {
+            // An upload answered with JSON: as long as the body moves, it
+            // may take its time (the read timeout catches a dead one).
+            return call.await;
+        }
+        match tokio::time::timeout(self.api_timeout, call).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::transport(
+                format!(
+                    "{method} {path}: no complete answer within the {:.1} s call deadline",
+                    self.api_timeout.as_secs_f64()
+                ),
+                true,
+                None,
+            )),
+        }
+    }
+
     fn may_retry(&self, retries: u32, started: tokio::time::Instant, delay: Duration) -> bool {
         self.retry.allows(retries, started.elapsed(), delay)
     }
@@ -144,19 +239,25 @@ impl Core {
     ) -> Result<reqwest::Response> {
         let started = tokio::time::Instant::now();
         let origin = req.url.origin();
+        let token_allowed = self.may_carry_token(&req.url);
         let mut url = req.url.clone();
         let mut method = req.method.clone();
         let mut retries = 0u32;
         let mut refreshed = false;
         let mut redirects = 0u32;
         loop {
+            let same_origin = url.origin() == origin;
             let token = match auth {
-                Some(m) if req.authenticated && url.origin() == origin => Some(m.token().await?),
+                Some(m) if req.authenticated && same_origin && token_allowed => {
+                    Some(m.token().await?)
+                }
                 _ => None,
             };
             let mut rb = self.http.request(method.clone(), url.clone());
-            for (k, v) in &self.extra_headers {
-                rb = rb.header(k, v);
+            if same_origin {
+                for (k, v) in &self.extra_headers {
+                    rb = rb.header(k, v);
+                }
             }
             for (k, v) in &req.headers {
                 rb = rb.header(k, v);
@@ -190,7 +291,7 @@ impl Core {
                     );
                     let delay = self.retry.backoff(retries + 1);
                     if replayable
-                        && (!maybe_sent || is_idempotent(&method))
+                        && (!maybe_sent || is_idempotent(&method) || req.replay_safe)
                         && self.may_retry(retries, started, delay)
                     {
                         retries += 1;
@@ -231,7 +332,12 @@ impl Core {
                     });
                 }
                 if status == 303 {
+                    // "See other": fetch the other resource; the body was
+                    // for this one.
                     method = Method::GET;
+                    req.payload = Payload::Empty;
+                    req.headers.remove(http::header::CONTENT_TYPE);
+                    req.headers.remove(http::header::CONTENT_LENGTH);
                 }
                 tracing::debug!(
                     from = url.path(),
@@ -256,7 +362,11 @@ impl Core {
             let accepted_later = status == 202
                 && req.retry_accepted
                 && resp.headers().contains_key(http::header::RETRY_AFTER);
-            if is_retryable_status(status) || accepted_later {
+            // A 5xx may come after the server acted: replay only what is
+            // harmless to repeat. 429 and 202 + Retry-After say it did not act.
+            let safe_to_replay =
+                status == 429 || accepted_later || is_idempotent(&method) || req.replay_safe;
+            if (is_retryable_status(status) && safe_to_replay) || accepted_later {
                 retries += 1;
                 let delay = self
                     .retry
@@ -289,17 +399,17 @@ impl Core {
                 if let Some(h) = head.headers_mut() {
                     *h = resp.headers().clone();
                 }
-                match resp.bytes().await {
+                match read_body(resp, self.max_body).await {
                     Ok(bytes) => {
                         return head
                             .body(bytes)
                             .map(reqwest::Response::from)
                             .map_err(|e| Error::decode("response", "head", e.to_string()));
                     }
-                    Err(e) => {
-                        let err = error::from_reqwest(e);
+                    Err(err) => {
+                        let interrupted = matches!(err, Error::Transport { .. });
                         let delay = self.retry.backoff(retries + 1);
-                        if self.may_retry(retries, started, delay) {
+                        if interrupted && self.may_retry(retries, started, delay) {
                             retries += 1;
                             tracing::warn!(
                                 method = %method, path = url.path(), retry = retries,
@@ -343,11 +453,38 @@ async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Vec<u8> {
     out
 }
 
-/// Reads a whole success body (bounded) and decodes it as JSON.
+/// Reads a whole body into memory, refusing more than `limit` bytes (a
+/// [`Error::Decode`] as soon as the limit is passed, whatever the
+/// `Content-Length` says).
+pub(crate) async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Bytes> {
+    let too_big = || {
+        Error::decode(
+            "response body",
+            format!("byte {limit}"),
+            format!(
+                "the body exceeds the limit of {limit} bytes (ClientBuilder::max_response_body)"
+            ),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_big());
+    }
+    let mut out = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(error::from_reqwest)? {
+        if out.len() + chunk.len() > limit {
+            return Err(too_big());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
+
+/// Reads a whole success body (at most `limit` bytes) and decodes it as JSON.
 pub(crate) async fn decode_response<T: serde::de::DeserializeOwned>(
     what: &str,
     resp: reqwest::Response,
+    limit: usize,
 ) -> Result<T> {
-    let bytes = resp.bytes().await.map_err(error::from_reqwest)?;
+    let bytes = read_body(resp, limit).await?;
     error::decode_json(what, &bytes)
 }

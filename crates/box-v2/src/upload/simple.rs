@@ -160,6 +160,8 @@ impl UploadRequest {
                 self.sha1_hex,
             )
         };
+        let new_file = matches!(self.target, Target::New);
+        let if_match_set = self.if_match.is_some();
         let rb = self
             .client
             .upload_request(Method::POST, &path)
@@ -167,6 +169,10 @@ impl UploadRequest {
             .header_opt(HeaderName::from_static("content-md5"), sha1)
             .header_opt(IF_MATCH, self.if_match)
             .payload(payload)
+            // A new file's replay cannot make a second file: Box refuses the
+            // name (409). A new version's replay would add a second version
+            // unless guarded by If-Match.
+            .replay_safe(new_file || if_match_set)
             .describe("Files");
         let files: Collection<File> = rb.send().await?;
         files
