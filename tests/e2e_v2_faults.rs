@@ -40,8 +40,13 @@ fn faults() -> FaultConfig {
         seed: SEED,
         rules: vec![
             rule(status(429, Some(1)), 0.06, None),
-            rule(status(500, None), 0.03, None),
-            rule(status(502, None), 0.03, None),
+            // 500 and 502 may come after the work was done, so the client
+            // replays them for idempotent methods only; 429 and 503 mean the
+            // work was not done and are replayed for POSTs too.
+            rule(status(500, None), 0.03, Some("GET")),
+            rule(status(500, None), 0.03, Some("PUT")),
+            rule(status(502, None), 0.03, Some("GET")),
+            rule(status(502, None), 0.03, Some("PUT")),
             rule(status(503, Some(1)), 0.03, None),
             // Resets come after the emulator has done the work. Only
             // idempotent methods get them: a POST whose response is lost is

@@ -123,7 +123,7 @@ impl RequestBuilder {
     /// Marks a non-idempotent request (a `POST`) as harmless to send twice,
     /// so it is replayed after a `5xx` or a connection lost after sending,
     /// like a `GET`. Default: off (a `POST` is replayed only after a `429`, a
-    /// `202 + Retry-After`, or a failure before it was sent).
+    /// `503`, a `202 + Retry-After`, or a failure before it was sent).
     pub fn replay_safe(mut self, yes: bool) -> Self {
         if let Ok(r) = &mut self.req {
             r.replay_safe = yes;

@@ -191,7 +191,7 @@ async fn a_post_answered_500_is_not_replayed_but_a_get_is() {
         .unwrap_err();
     assert!(s.count() > 2, "GETs are still retried");
 
-    // 429 says the server did not act: a POST is retried.
+    // 429 (and 503) say the server did not act: a POST is retried.
     let n = Arc::new(AtomicUsize::new(0));
     let n2 = n.clone();
     let s = MockServer::start(move |_| {

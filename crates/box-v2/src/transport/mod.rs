@@ -10,9 +10,10 @@
 //!   extra headers. A `303` is followed as a `GET` without the body.
 //! - A `401` triggers one token refresh and one replay.
 //! - `429`, `5xx` and (where asked) `202 + Retry-After` are retried per the
-//!   [`retry::RetryPolicy`], a `5xx` only for idempotent methods (a `POST`
-//!   answered `500` may have taken effect; `429` and `202 + Retry-After`
-//!   mean it has not, and are retried for any method); connection failures are retried only when the body
+//!   [`retry::RetryPolicy`], a `5xx` other than `503` only for idempotent
+//!   methods (a `POST` answered `500` may have taken effect; `429`, `503`
+//!   and `202 + Retry-After` mean it has not, and are retried for any
+//!   method); connection failures are retried only when the body
 //!   can be sent again ([`Payload::is_replayable`]), and a failure after the
 //!   request may have reached the server (no answer, a timeout) only for
 //!   idempotent methods: a `POST` is not replayed when it may have taken effect.
@@ -362,10 +363,13 @@ impl Core {
             let accepted_later = status == 202
                 && req.retry_accepted
                 && resp.headers().contains_key(http::header::RETRY_AFTER);
-            // A 5xx may come after the server acted: replay only what is
-            // harmless to repeat. 429 and 202 + Retry-After say it did not act.
-            let safe_to_replay =
-                status == 429 || accepted_later || is_idempotent(&method) || req.replay_safe;
+            // A 500/502/504 may come after the server acted: replay only
+            // what is harmless to repeat. 429, 503 and 202 + Retry-After say
+            // it did not act (as box-v1's retry rules hold).
+            let safe_to_replay = matches!(status, 429 | 503)
+                || accepted_later
+                || is_idempotent(&method)
+                || req.replay_safe;
             if (is_retryable_status(status) && safe_to_replay) || accepted_later {
                 retries += 1;
                 let delay = self
