@@ -16,7 +16,9 @@
 //! - [`retry`]: which failed requests are replayed, and how patiently;
 //! - [`transfer`]: uploads and downloads;
 //! - [`auth`]: the ticket flow and callback parsing;
-//! - [`storage`]: `impl Storage for Client`.
+//! - [`storage`]: `impl Storage for Client`;
+//! - [`migrating`]: moving code and data from v1 to v2 (every v1 action, its
+//!   box-v2 call and its `Storage` method; before/after examples).
 //!
 //! ```no_run
 //! use box_core::{FolderId, Storage, StorageExt};
@@ -50,6 +52,8 @@ pub mod actions;
 pub mod auth;
 pub mod client;
 pub mod envelope;
+#[doc = include_str!("../MIGRATING.md")]
+pub mod migrating {}
 pub mod response;
 pub mod retry;
 pub mod status;
