@@ -47,7 +47,16 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not Found")
     }
 
-    /// 401 with `WWW-Authenticate`.
+    /// 401 for a request without credentials: per RFC 6750 §3 the
+    /// `WWW-Authenticate` challenge carries no `error`.
+    pub fn no_credentials() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized").header(
+            header::WWW_AUTHENTICATE,
+            "Bearer realm=\"Service\"".to_string(),
+        )
+    }
+
+    /// 401 with `WWW-Authenticate` naming an invalid token.
     pub fn unauthorized(description: &str) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized").header(
             header::WWW_AUTHENTICATE,

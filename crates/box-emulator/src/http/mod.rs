@@ -38,12 +38,15 @@ impl FromRequestParts<Arc<Shared>> for Caller {
             .headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::unauthorized("The access token is missing."))?;
+            .ok_or_else(ApiError::no_credentials)?;
+        // The scheme is case-insensitive (RFC 7235 §2.1).
         let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| ApiError::unauthorized("The access token is missing."))?
-            .trim();
+            .trim_start()
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .filter(|token| !token.is_empty())
+            .ok_or_else(ApiError::no_credentials)?;
         let user = shared
             .store
             .read(|st| st.token(token, TokenKind::Access).map(|t| t.user))

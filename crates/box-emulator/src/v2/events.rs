@@ -59,7 +59,7 @@ pub async fn list(
                     "type": "event", "event_id": format!("evt-{}", e.seq),
                     "created_by": user_mini(st, e.created_by),
                     "created_at": ts(&e.created_at), "recorded_at": ts(&e.created_at),
-                    "event_type": e.event_type, "session_id": null,
+                    "event_type": e.event_type,
                     "source": source_json(st, &shared.base, e),
                 })
             })

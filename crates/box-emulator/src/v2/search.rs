@@ -68,6 +68,7 @@ pub async fn search(
         let mut page = items::page(entries, total, offset, limit);
         if let Some(m) = page.as_object_mut() {
             m.remove("order");
+            m.insert("type".into(), Value::from("search_results_items"));
         }
         page
     })))

@@ -229,7 +229,6 @@ pub async fn preflight(
     preflight_check(&shared, caller.user, &parent, name, None)?;
     Ok(Json(json!({
         "upload_url": format!("{}/api/2.0/files/content", shared.base),
-        "upload_token": null,
     })))
 }
 
@@ -253,7 +252,6 @@ pub async fn preflight_version(
     preflight_check(&shared, caller.user, &parent, &name, Some(fid))?;
     Ok(Json(json!({
         "upload_url": format!("{}/api/2.0/files/{fid}/content", shared.base),
-        "upload_token": null,
     })))
 }
 
