@@ -33,14 +33,21 @@ impl Drop for Emulator {
     }
 }
 
+/// The admin API secret the suite gives its emulators (loopback only).
+const ADMIN_SECRET: &str = "boxkit-bench";
+
 fn start_emulator(
     bin: &Path,
     args: &RunArgs,
     latency_ms: u64,
     log: &Path,
+    seed_root: &Path,
 ) -> Result<Emulator, String> {
     let mut cmd = Command::new(bin);
     cmd.args(["--port", "0", "--chunked-min-size", "1"])
+        .args(["--admin-secret", ADMIN_SECRET])
+        .arg("--seed-root")
+        .arg(seed_root)
         .args(["--part-size", &(args.part_mib * MIB).to_string()]);
     if latency_ms > 0 {
         cmd.args(["--fault", &format!("latency:{latency_ms}@1")]);
@@ -58,7 +65,8 @@ fn start_emulator(
         token: String::new(),
         user: String::new(),
     };
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line.map_err(|e| e.to_string())?;
         let mut words = line.split_whitespace();
         match (words.next(), words.next()) {
@@ -71,6 +79,9 @@ fn start_emulator(
             _ => {}
         }
     }
+    // Keep reading what the emulator prints after the token: a closed pipe
+    // would make its next line fail.
+    std::thread::spawn(move || lines.for_each(drop));
     if emu.root.is_empty() || emu.token.is_empty() {
         return Err(format!("the emulator did not start; see {}", log.display()));
     }
@@ -272,6 +283,7 @@ async fn seed_list(emu: &Emulator, dir: &Path) -> Result<String, String> {
     let http = reqwest::Client::new();
     let resp = http
         .post(format!("{}/_emulator/users/{}/seed", emu.root, emu.user))
+        .header("x-box-emulator-admin-secret", ADMIN_SECRET)
         .json(&serde_json::json!({ "path": dir }))
         .send()
         .await
@@ -360,13 +372,20 @@ pub fn main(mut args: RunArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let emu = start_emulator(&emulator_bin, &args, 0, &work.join("emulator.log"))?;
+    let emu = start_emulator(
+        &emulator_bin,
+        &args,
+        0,
+        &work.join("emulator.log"),
+        &list_dir,
+    )?;
     let slow = if args.latency_ms > 0 && wants(&args, "latency") {
         Some(start_emulator(
             &emulator_bin,
             &args,
             args.latency_ms,
             &work.join("emulator-latency.log"),
+            &list_dir,
         )?)
     } else {
         None
