@@ -12,9 +12,27 @@ use serde::{Deserialize, Serialize};
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                string_or_number(d).map(Self)
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                Self(s.clone())
+            }
+        }
+
+        impl From<&$name> for $name {
+            fn from(id: &$name) -> Self {
+                id.clone()
+            }
+        }
 
         impl $name {
             /// Wraps a raw id as sent by the server.
@@ -63,6 +81,32 @@ macro_rules! id_type {
             }
         }
     };
+}
+
+/// Decodes an id sent as a JSON string or as a JSON integer (some Box
+/// endpoints, retention ones among them, send numbers); numbers keep their
+/// decimal form.
+pub fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an id (a string or an integer)")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_any(V)
 }
 
 id_type!(
@@ -211,5 +255,16 @@ mod tests {
         assert_eq!(id.kind(), ItemKind::File);
         assert_eq!(id.to_string(), "file 5");
         assert_eq!(format!("{:?}", FileId::new("5")), "FileId(\"5\")");
+    }
+
+    #[test]
+    fn ids_decode_from_strings_and_numbers() {
+        let id: FileId = serde_json::from_str("\"12345\"").unwrap();
+        assert_eq!(id.as_str(), "12345");
+        let id: FileId = serde_json::from_str("12345").unwrap();
+        assert_eq!(id.as_str(), "12345");
+        assert!(serde_json::from_str::<FileId>("1.5").is_err());
+        assert!(serde_json::from_str::<FileId>("null").is_err());
+        assert_eq!(serde_json::to_string(&FileId::new("7")).unwrap(), "\"7\"");
     }
 }

@@ -11,8 +11,13 @@
 //! - [`auth`]: tokens, token stores, single-flight refresh ([`auth::manager`]) and
 //!   the grants (developer token, OAuth 2 code, client credentials, JWT).
 //! - [`pagination`]: the one helper turning marker- or offset-paged endpoints into a `Stream`.
-//! - [`resources`]: typed handlers: `client.files().get(id).fields(["name"]).send()`.
-//! - [`models`]: serde types for the API's JSON, tolerant of new fields and values.
+//! - [`generated`]: generated from Box's OpenAPI description (`spec/`, `cargo run -p
+//!   box-v2-codegen`): one model per schema ([`schemas`]) and one handler per tag with a typed
+//!   method per operation: `client.comments().list_file_comments(id).limit(10).send()`.
+//! - [`op`](Op): the request type generated calls are built on (one HTTP path).
+//! - [`resources`]: earlier hand-written calls on the same handlers (`client.files().get(id)`).
+//! - [`models`]: hand-written serde types still used by uploads, paging and `Storage`.
+//! - [`events`], [`webhooks`], [`shared_items`]: behaviour the generator cannot give.
 //! - [`upload`]: simple, preflight and chunked uploads; [`download`]: streaming downloads.
 //! - [`raw`]: the escape hatch for endpoints without a typed handler.
 //! - [`storage`]: `impl box_core::Storage for Client`.
@@ -34,15 +39,38 @@
 pub mod auth;
 pub mod client;
 pub mod download;
+pub mod events;
+#[allow(
+    clippy::large_enum_variant,
+    clippy::too_many_arguments,
+    clippy::doc_lazy_continuation,
+    clippy::doc_overindented_list_items,
+    clippy::new_without_default,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags,
+    rustdoc::invalid_rust_codeblocks
+)]
+pub mod generated;
+pub mod ids;
 pub mod models;
+mod op;
 pub mod pagination;
 pub mod raw;
 pub mod resources;
+pub mod shared_items;
 pub mod storage;
 pub mod transport;
 pub mod upload;
+pub mod webhooks;
 
 pub use client::{Client, ClientBuilder};
+pub use generated::models as schemas;
+pub use op::Op;
+/// The HTTP client crate box-v2 is built on, for the types that appear in its API.
+pub use reqwest;
+/// A streaming HTTP response (downloads, thumbnails).
+pub use reqwest::Response;
 pub use transport::retry::RetryPolicy;
 
 /// Percent-encodes one URL path segment (ids come from callers).

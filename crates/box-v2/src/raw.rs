@@ -89,6 +89,27 @@ impl RequestBuilder {
         }
     }
 
+    /// Makes the request fail with `err` when sent (a parameter broke a
+    /// documented limit); nothing is sent.
+    pub(crate) fn fail(mut self, err: Error) -> Self {
+        if self.req.is_ok() {
+            self.req = Err(err);
+        }
+        self
+    }
+
+    /// Sends `As-User: user_id` with this request only (overrides the
+    /// client's [`crate::ClientBuilder::as_user`]).
+    pub fn as_user(mut self, user_id: impl AsRef<str>) -> Self {
+        if let Ok(r) = &mut self.req {
+            match HeaderValue::from_str(user_id.as_ref()) {
+                Ok(v) => r.as_user = Some(v),
+                Err(_) => self.req = Err(Error::invalid_input("invalid As-User value")),
+            }
+        }
+        self
+    }
+
     /// Sends `body` as JSON.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         if let Ok(r) = &mut self.req {

@@ -304,13 +304,25 @@ impl Storage for Client {
         if let Some(d) = options.can_download {
             link["permissions"] = json!({ "can_download": d });
         }
-        let updated = self
-            .update_item(item, json!({ "shared_link": link }), None)
+        // The link is read from the answer's `shared_link` alone: Box may
+        // answer with only that field (no `id`), and web links carry it too.
+        let v: Value = self
+            .request(Method::PUT, &Self::item_path(item))
+            .fields(&["shared_link".to_owned()])
+            .json(&json!({ "shared_link": link }))
+            .describe("Item")
+            .send()
             .await?;
-        updated
-            .shared_link()
+        let link = v
+            .get("shared_link")
+            .filter(|l| !l.is_null())
             .cloned()
-            .ok_or_else(|| Error::decode("Item", "shared_link", "no shared link in the response"))
+            .ok_or_else(|| {
+                Error::decode("Item", "shared_link", "no shared link in the response")
+            })?;
+        let link: models::SharedLink =
+            crate::transport::error::decode_json("SharedLink", link.to_string().as_bytes())?;
+        Ok(link.into())
     }
 
     async fn remove_shared_link(&self, item: &ItemId) -> Result<()> {
@@ -329,7 +341,30 @@ impl Storage for Client {
                 .query(page.query(200))
                 .fields(&fields())
                 .describe("SearchResults");
-            async move { rb.send::<Page<models::Item>>().await }
+            async move {
+                let page = rb.send::<Page<Value>>().await?;
+                // Entries of searches with shared links are `search_result`s
+                // wrapping the item: unwrap them rather than drop them.
+                let entries = page
+                    .entries
+                    .into_iter()
+                    .map(|e| {
+                        let e = match e.get("type").and_then(Value::as_str) {
+                            Some("search_result") => e.get("item").cloned().unwrap_or(Value::Null),
+                            _ => e,
+                        };
+                        crate::transport::error::decode_json::<models::Item>(
+                            "SearchResult",
+                            e.to_string().as_bytes(),
+                        )
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Page {
+                    entries,
+                    next_marker: page.next_marker,
+                    total_count: page.total_count,
+                })
+            }
         }))
     }
 }

@@ -181,7 +181,7 @@ async fn shared_links_descriptions_copies_and_search() {
         s.last().json(),
         j!({"parent": {"id": "0"}, "name": "Copy.pdf"})
     );
-    let found: Vec<_> = c.search("contract").try_collect().await.unwrap();
+    let found: Vec<_> = Storage::search(&c, "contract").try_collect().await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(s.last().query_value("query").as_deref(), Some("contract"));
 }
@@ -211,4 +211,53 @@ async fn web_link_copies_and_tags_are_unsupported_without_a_request() {
         (r.method.as_str(), r.path.as_str()),
         ("PUT", "/2.0/web_links/77")
     );
+}
+
+/// Fails before: the answer to the shared-link `PUT` was decoded as a whole
+/// item, so an answer with only `shared_link` (no `id`), or a web link (whose
+/// model had no `shared_link`), failed with Decode after the link was made.
+#[tokio::test]
+async fn shared_links_from_answers_with_only_the_link_and_on_web_links() {
+    let link = j!({"url": "https://app.box.com/s/abc", "access": "open", "effective_access": "open", "effective_permission": "can_download", "is_password_enabled": false, "download_count": 0, "preview_count": 0});
+    let l2 = link.clone();
+    let s = MockServer::start(move |r| match r.path.as_str() {
+        "/2.0/files/1" => json(200, j!({"shared_link": l2})),
+        _ => json(200, j!({"type": "web_link", "id": "77", "etag": "1", "name": "Box", "url": "https://box.com", "shared_link": l2})),
+    })
+    .await;
+    let c = client(&s.url);
+    let got = c
+        .create_shared_link(&ItemId::File(FileId::new("1")), SharedLinkOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(got.url, "https://app.box.com/s/abc");
+    assert_eq!(
+        s.last().query_value("fields").as_deref(),
+        Some("shared_link")
+    );
+    let got = c
+        .create_shared_link(&ItemId::WebLink("77".into()), SharedLinkOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(got.url, "https://app.box.com/s/abc");
+    assert_eq!(s.last().path, "/2.0/web_links/77");
+}
+
+/// Fails before: `search_result` entries (searches with shared links) were
+/// dropped as unknown items.
+#[tokio::test]
+async fn search_result_entries_are_unwrapped_not_dropped() {
+    let s = MockServer::start(|_| {
+        json(
+            200,
+            j!({"total_count": 2, "offset": 0, "limit": 200, "entries": [
+                {"type": "search_result", "accessible_via_shared_link": "https://app.box.com/s/x", "item": fixture("file.json")},
+                fixture("file.json"),
+            ]}),
+        )
+    })
+    .await;
+    let c = client(&s.url);
+    let found: Vec<_> = Storage::search(&c, "contract").try_collect().await.unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
 }

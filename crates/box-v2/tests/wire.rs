@@ -348,6 +348,10 @@ async fn simple_upload_puts_attributes_first() {
         body.contains(r#"name="file"; filename="hello.txt""#),
         "the file part carries the name: {body}"
     );
+    assert!(
+        body.contains("filename=\"hello.txt\"\r\nContent-Type: application/octet-stream\r\n"),
+        "the file part is application/octet-stream, as the spec documents: {body}"
+    );
 
     // A streaming body of unknown length, as a new version with If-Match.
     let stream = futures::stream::iter(vec![Ok(bytes::Bytes::from("v2 "))]);

@@ -51,7 +51,9 @@ impl AccessToken {
         match self.expires_at {
             Some(at) => {
                 let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::MAX);
-                Utc::now() + margin >= at
+                Utc::now()
+                    .checked_add_signed(margin)
+                    .is_none_or(|soon| soon >= at)
             }
             None => false,
         }
@@ -112,9 +114,15 @@ pub(crate) struct TokenResponse {
 
 impl TokenResponse {
     pub(crate) fn into_token(self) -> AccessToken {
-        let expires_at = self
-            .expires_in
-            .map(|s| Utc::now() + chrono::Duration::seconds(s.min(i64::MAX as u64 / 2) as i64));
+        // Checked arithmetic: a lifetime too long to represent (Box has sent
+        // `expires_in` values like 1e13) means "does not expire" rather than a
+        // panic in chrono.
+        let expires_at = self.expires_in.and_then(|s| {
+            i64::try_from(s)
+                .ok()
+                .and_then(chrono::Duration::try_seconds)
+                .and_then(|d| Utc::now().checked_add_signed(d))
+        });
         AccessToken::new(self.access_token, self.refresh_token, expires_at)
     }
 }
@@ -122,6 +130,27 @@ impl TokenResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_expires_in_does_not_panic() {
+        for secs in [10_000_000_000_000u64, u64::MAX, i64::MAX as u64 / 2] {
+            let t = TokenResponse {
+                access_token: "a".into(),
+                expires_in: Some(secs),
+                refresh_token: None,
+            }
+            .into_token();
+            assert!(!t.expires_within(Duration::from_secs(3600)), "{secs}");
+        }
+        let t = TokenResponse {
+            access_token: "a".into(),
+            expires_in: Some(3600),
+            refresh_token: None,
+        }
+        .into_token();
+        assert!(t.expires_within(Duration::from_secs(7200)));
+        assert!(!t.expires_within(Duration::from_secs(60)));
+    }
 
     #[test]
     fn debug_is_redacted() {

@@ -7,75 +7,79 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{Call, CopyItem, EmptyCall, RestoreItem, UpdateItem};
+use crate::generated::Files;
 use crate::models::{File, FileVersion};
 use crate::pagination::{paginate, Page, Paging};
-use crate::{seg, Client};
+use crate::seg;
+use box_core::{FileId, FileVersionId, FolderId};
 
-/// File endpoints: `client.files()`.
-#[derive(Debug, Clone)]
-pub struct Files {
-    client: Client,
-}
-
+/// The hand-written calls of `client.files()` (kept for their shapes; the
+/// generated ones of the same handler are in [`crate::generated`]).
 impl Files {
-    pub(crate) fn new(client: Client) -> Self {
-        Self { client }
-    }
-
-    fn path(id: &str, rest: &str) -> String {
+    fn path(id: impl Into<FileId>, rest: &str) -> String {
+        let id: FileId = id.into();
+        let id = id.as_str();
         format!("/files/{}{rest}", seg(id))
     }
 
     /// `GET /files/{file_id}`.
-    pub fn get(&self, id: impl AsRef<str>) -> Call<File> {
+    pub fn get(&self, id: impl Into<FileId>) -> Call<File> {
         Call::new(
             self.client
-                .request(Method::GET, &Self::path(id.as_ref(), ""))
+                .request(Method::GET, &Self::path(id, ""))
                 .describe("File"),
         )
     }
 
     /// `PUT /files/{file_id}`: rename, move, description, tags.
-    pub fn update(&self, id: impl AsRef<str>) -> UpdateItem<File> {
+    pub fn update(&self, id: impl Into<FileId>) -> UpdateItem<File> {
         UpdateItem::new(
             self.client
-                .request(Method::PUT, &Self::path(id.as_ref(), ""))
+                .request(Method::PUT, &Self::path(id, ""))
                 .describe("File"),
         )
     }
 
     /// `POST /files/{file_id}/copy` into `parent`.
-    pub fn copy(&self, id: impl AsRef<str>, parent: impl AsRef<str>) -> CopyItem<File> {
+    pub fn copy(&self, id: impl Into<FileId>, parent: impl Into<FolderId>) -> CopyItem<File> {
         CopyItem::new(
             self.client
-                .request(Method::POST, &Self::path(id.as_ref(), "/copy"))
+                .request(Method::POST, &Self::path(id, "/copy"))
                 .describe("File"),
-            parent.as_ref(),
+            Into::<FolderId>::into(parent).as_str(),
         )
     }
 
     /// `DELETE /files/{file_id}`: moves to the trash.
-    pub fn delete(&self, id: impl AsRef<str>) -> EmptyCall {
-        EmptyCall::new(
-            self.client
-                .request(Method::DELETE, &Self::path(id.as_ref(), "")),
-        )
+    pub fn delete(&self, id: impl Into<FileId>) -> EmptyCall {
+        EmptyCall::new(self.client.request(Method::DELETE, &Self::path(id, "")))
     }
 
     /// `GET /files/{file_id}/thumbnail.{extension}` (`png` or `jpg`), waiting
     /// while Box generates it (`202 + Retry-After`) and following its redirect
-    /// to a placeholder.
+    /// to a placeholder. `min_size` must be within Box's documented 32–320
+    /// pixels ([`box_core::Error::InvalidInput`] otherwise, nothing sent).
     pub async fn thumbnail(
         &self,
-        id: impl AsRef<str>,
+        id: impl Into<FileId>,
         extension: &str,
         min_size: Option<u32>,
     ) -> Result<Bytes> {
+        if !matches!(extension, "png" | "jpg") {
+            return Err(box_core::Error::invalid_input(format!(
+                "thumbnail extension must be png or jpg, not {extension:?}"
+            )));
+        }
+        if let Some(s) = min_size.filter(|s| !(32..=320).contains(s)) {
+            return Err(box_core::Error::invalid_input(format!(
+                "thumbnail size must be between 32 and 320 pixels (Box's documented limit), not {s}"
+            )));
+        }
         let mut rb = self
             .client
             .request(
                 Method::GET,
-                &Self::path(id.as_ref(), &format!("/thumbnail.{}", seg(extension))),
+                &Self::path(id, &format!("/thumbnail.{}", seg(extension))),
             )
             .follow_redirects(true)
             .retry_accepted(true);
@@ -89,11 +93,11 @@ impl Files {
     /// `GET /files/{file_id}/versions` as a stream (offset paging).
     pub fn versions(
         &self,
-        id: impl AsRef<str>,
+        id: impl Into<FileId>,
         fields: &[&str],
     ) -> BoxStream<'static, Result<FileVersion>> {
         let client = self.client.clone();
-        let path = Self::path(id.as_ref(), "/versions");
+        let path = Self::path(id, "/versions");
         let fields: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
         paginate(Paging::Offset, move |page| {
             let rb = client
@@ -109,52 +113,62 @@ impl Files {
     /// (as a new version).
     pub fn promote_version(
         &self,
-        id: impl AsRef<str>,
-        version_id: impl AsRef<str>,
+        id: impl Into<FileId>,
+        version_id: impl Into<FileVersionId>,
     ) -> Call<FileVersion> {
         Call::with_body(
             self.client
-                .request(Method::POST, &Self::path(id.as_ref(), "/versions/current"))
+                .request(Method::POST, &Self::path(id, "/versions/current"))
                 .describe("FileVersion"),
         )
-        .set("id", json!(version_id.as_ref()))
+        .set(
+            "id",
+            json!(Into::<FileVersionId>::into(version_id).as_str()),
+        )
         .set("type", json!("file_version"))
     }
 
     /// `DELETE /files/{file_id}/versions/{file_version_id}`.
-    pub fn delete_version(&self, id: impl AsRef<str>, version_id: impl AsRef<str>) -> EmptyCall {
+    pub fn delete_version(
+        &self,
+        id: impl Into<FileId>,
+        version_id: impl Into<FileVersionId>,
+    ) -> EmptyCall {
         EmptyCall::new(self.client.request(
             Method::DELETE,
             &Self::path(
-                id.as_ref(),
-                &format!("/versions/{}", seg(version_id.as_ref())),
+                id,
+                &format!(
+                    "/versions/{}",
+                    seg(Into::<FileVersionId>::into(version_id).as_str())
+                ),
             ),
         ))
     }
 
     /// `GET /files/{file_id}/trash`: a trashed file.
-    pub fn trashed(&self, id: impl AsRef<str>) -> Call<File> {
+    pub fn trashed(&self, id: impl Into<FileId>) -> Call<File> {
         Call::new(
             self.client
-                .request(Method::GET, &Self::path(id.as_ref(), "/trash"))
+                .request(Method::GET, &Self::path(id, "/trash"))
                 .describe("TrashFile"),
         )
     }
 
     /// `POST /files/{file_id}`: restores a trashed file.
-    pub fn restore(&self, id: impl AsRef<str>) -> RestoreItem<File> {
+    pub fn restore(&self, id: impl Into<FileId>) -> RestoreItem<File> {
         RestoreItem::new(
             self.client
-                .request(Method::POST, &Self::path(id.as_ref(), ""))
+                .request(Method::POST, &Self::path(id, ""))
                 .describe("File"),
         )
     }
 
     /// `DELETE /files/{file_id}/trash`: deletes a trashed file for good.
-    pub fn delete_permanently(&self, id: impl AsRef<str>) -> EmptyCall {
+    pub fn delete_permanently(&self, id: impl Into<FileId>) -> EmptyCall {
         EmptyCall::new(
             self.client
-                .request(Method::DELETE, &Self::path(id.as_ref(), "/trash")),
+                .request(Method::DELETE, &Self::path(id, "/trash")),
         )
     }
 }

@@ -6,79 +6,72 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{id_ref, Call, CopyItem, EmptyCall, RestoreItem, UpdateItem};
+use crate::generated::Folders;
 use crate::models::{Folder, Item};
 use crate::pagination::{paginate, Page, Paging, MAX_PAGE_SIZE};
 use crate::{seg, Client};
+use box_core::FolderId;
 
-/// Folder endpoints: `client.folders()`.
-#[derive(Debug, Clone)]
-pub struct Folders {
-    client: Client,
-}
-
+/// The hand-written calls of `client.folders()` (kept for their shapes; the
+/// generated ones of the same handler are in [`crate::generated`]).
 impl Folders {
-    pub(crate) fn new(client: Client) -> Self {
-        Self { client }
-    }
-
-    fn path(id: &str, rest: &str) -> String {
+    fn path(id: impl Into<FolderId>, rest: &str) -> String {
+        let id: FolderId = id.into();
+        let id = id.as_str();
         format!("/folders/{}{rest}", seg(id))
     }
 
     /// `GET /folders/{folder_id}`.
-    pub fn get(&self, id: impl AsRef<str>) -> Call<Folder> {
+    pub fn get(&self, id: impl Into<FolderId>) -> Call<Folder> {
         Call::new(
             self.client
-                .request(Method::GET, &Self::path(id.as_ref(), ""))
+                .request(Method::GET, &Self::path(id, ""))
                 .describe("Folder"),
         )
     }
 
     /// `POST /folders`: creates `name` in `parent`.
-    pub fn create(&self, parent: impl AsRef<str>, name: impl AsRef<str>) -> Call<Folder> {
+    pub fn create(&self, parent: impl Into<FolderId>, name: impl AsRef<str>) -> Call<Folder> {
         Call::with_body(
             self.client
                 .request(Method::POST, "/folders")
                 .describe("Folder"),
         )
         .set("name", json!(name.as_ref()))
-        .set("parent", id_ref(parent.as_ref()))
+        .set("parent", id_ref(Into::<FolderId>::into(parent).as_str()))
     }
 
     /// `PUT /folders/{folder_id}`.
-    pub fn update(&self, id: impl AsRef<str>) -> UpdateItem<Folder> {
+    pub fn update(&self, id: impl Into<FolderId>) -> UpdateItem<Folder> {
         UpdateItem::new(
             self.client
-                .request(Method::PUT, &Self::path(id.as_ref(), ""))
+                .request(Method::PUT, &Self::path(id, ""))
                 .describe("Folder"),
         )
     }
 
     /// `POST /folders/{folder_id}/copy` into `parent`.
-    pub fn copy(&self, id: impl AsRef<str>, parent: impl AsRef<str>) -> CopyItem<Folder> {
+    pub fn copy(&self, id: impl Into<FolderId>, parent: impl Into<FolderId>) -> CopyItem<Folder> {
         CopyItem::new(
             self.client
-                .request(Method::POST, &Self::path(id.as_ref(), "/copy"))
+                .request(Method::POST, &Self::path(id, "/copy"))
                 .describe("Folder"),
-            parent.as_ref(),
+            Into::<FolderId>::into(parent).as_str(),
         )
     }
 
     /// `DELETE /folders/{folder_id}?recursive=…`: moves to the trash. Box
     /// refuses a non-empty folder unless `recursive` is true.
-    pub fn delete(&self, id: impl AsRef<str>, recursive: bool) -> EmptyCall {
-        EmptyCall::new(
-            self.client
-                .request(Method::DELETE, &Self::path(id.as_ref(), "")),
-        )
-        .query("recursive", if recursive { "true" } else { "false" })
+    pub fn delete(&self, id: impl Into<FolderId>, recursive: bool) -> EmptyCall {
+        EmptyCall::new(self.client.request(Method::DELETE, &Self::path(id, "")))
+            .query("recursive", if recursive { "true" } else { "false" })
     }
 
     /// `GET /folders/{folder_id}/items` as a stream; see [`ItemsRequest`].
-    pub fn items(&self, id: impl AsRef<str>) -> ItemsRequest {
+    pub fn items(&self, id: impl Into<FolderId>) -> ItemsRequest {
         ItemsRequest {
             client: self.client.clone(),
-            path: Self::path(id.as_ref(), "/items"),
+            path: Self::path(id, "/items"),
             fields: Vec::new(),
             page_size: MAX_PAGE_SIZE,
             paging: Paging::Marker,
@@ -97,28 +90,28 @@ impl Folders {
     }
 
     /// `GET /folders/{folder_id}/trash`: a trashed folder.
-    pub fn trashed(&self, id: impl AsRef<str>) -> Call<Folder> {
+    pub fn trashed(&self, id: impl Into<FolderId>) -> Call<Folder> {
         Call::new(
             self.client
-                .request(Method::GET, &Self::path(id.as_ref(), "/trash"))
+                .request(Method::GET, &Self::path(id, "/trash"))
                 .describe("TrashFolder"),
         )
     }
 
     /// `POST /folders/{folder_id}`: restores a trashed folder.
-    pub fn restore(&self, id: impl AsRef<str>) -> RestoreItem<Folder> {
+    pub fn restore(&self, id: impl Into<FolderId>) -> RestoreItem<Folder> {
         RestoreItem::new(
             self.client
-                .request(Method::POST, &Self::path(id.as_ref(), ""))
+                .request(Method::POST, &Self::path(id, ""))
                 .describe("Folder"),
         )
     }
 
     /// `DELETE /folders/{folder_id}/trash`: deletes a trashed folder for good.
-    pub fn delete_permanently(&self, id: impl AsRef<str>) -> EmptyCall {
+    pub fn delete_permanently(&self, id: impl Into<FolderId>) -> EmptyCall {
         EmptyCall::new(
             self.client
-                .request(Method::DELETE, &Self::path(id.as_ref(), "/trash")),
+                .request(Method::DELETE, &Self::path(id, "/trash")),
         )
     }
 }

@@ -14,28 +14,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::raw::RequestBuilder;
-use crate::Client;
 
-pub use files::Files;
-pub use folders::{Folders, ItemsRequest};
-pub use users::Users;
-
-impl Client {
-    /// File endpoints.
-    pub fn files(&self) -> Files {
-        Files::new(self.clone())
-    }
-
-    /// Folder endpoints.
-    pub fn folders(&self) -> Folders {
-        Folders::new(self.clone())
-    }
-
-    /// User endpoints.
-    pub fn users(&self) -> Users {
-        Users::new(self.clone())
-    }
-}
+pub use crate::generated::{Files, Folders, Users};
+pub use folders::ItemsRequest;
 
 /// A call returning `T`, with optional `fields`, `If-Match` and `If-None-Match`.
 #[derive(Debug)]
@@ -166,8 +147,8 @@ impl<T: DeserializeOwned> UpdateItem<T> {
     }
 
     /// Moves into another folder.
-    pub fn parent(self, folder_id: impl AsRef<str>) -> Self {
-        Self(self.0.set("parent", id_ref(folder_id.as_ref())))
+    pub fn parent(self, folder_id: impl Into<box_core::FolderId>) -> Self {
+        Self(self.0.set("parent", id_ref(folder_id.into().as_str())))
     }
 
     /// Sets the description.
@@ -249,8 +230,8 @@ impl<T: DeserializeOwned> RestoreItem<T> {
     }
 
     /// Restores into another folder.
-    pub fn parent(self, folder_id: impl AsRef<str>) -> Self {
-        Self(self.0.set("parent", id_ref(folder_id.as_ref())))
+    pub fn parent(self, folder_id: impl Into<box_core::FolderId>) -> Self {
+        Self(self.0.set("parent", id_ref(folder_id.into().as_str())))
     }
 
     /// Fields to return.

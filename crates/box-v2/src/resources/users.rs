@@ -3,20 +3,14 @@
 use reqwest::Method;
 
 use super::Call;
+use crate::generated::Users;
 use crate::models::User;
-use crate::{seg, Client};
+use crate::seg;
+use box_core::UserId;
 
-/// User endpoints: `client.users()`.
-#[derive(Debug, Clone)]
-pub struct Users {
-    client: Client,
-}
-
+/// The hand-written calls of `client.users()` (kept for their shapes; the
+/// generated ones of the same handler are in [`crate::generated`]).
 impl Users {
-    pub(crate) fn new(client: Client) -> Self {
-        Self { client }
-    }
-
     /// `GET /users/me`: the signed-in user.
     pub fn me(&self) -> Call<User> {
         Call::new(
@@ -27,10 +21,13 @@ impl Users {
     }
 
     /// `GET /users/{user_id}`.
-    pub fn get(&self, id: impl AsRef<str>) -> Call<User> {
+    pub fn get(&self, id: impl Into<UserId>) -> Call<User> {
         Call::new(
             self.client
-                .request(Method::GET, &format!("/users/{}", seg(id.as_ref())))
+                .request(
+                    Method::GET,
+                    &format!("/users/{}", seg(Into::<UserId>::into(id).as_str())),
+                )
                 .describe("User"),
         )
     }

@@ -140,6 +140,9 @@ pub struct Request {
     /// the same name in the folder), so it may be replayed after a `5xx` or
     /// a connection lost after sending.
     pub replay_safe: bool,
+    /// `As-User` for this request only (overrides the client's); like the
+    /// token, it is sent only to the origin the request was made to.
+    pub as_user: Option<HeaderValue>,
 }
 
 impl Request {
@@ -155,6 +158,7 @@ impl Request {
             retry_accepted: false,
             buffer_response: false,
             replay_safe: false,
+            as_user: None,
         }
     }
 }
@@ -270,7 +274,7 @@ impl Core {
                     })?;
                 v.set_sensitive(true);
                 rb = rb.header(AUTHORIZATION, v);
-                if let Some(u) = &self.as_user {
+                if let Some(u) = req.as_user.as_ref().or(self.as_user.as_ref()) {
                     rb = rb.header(HeaderName::from_static("as-user"), u.clone());
                 }
             }

@@ -139,7 +139,7 @@ impl UploadRequest {
             let make = move || {
                 form(
                     &attrs,
-                    Part::stream(bytes.clone()).file_name(file_name.clone()),
+                    octet_stream(Part::stream(bytes.clone()).file_name(file_name.clone())),
                 )
             };
             (Payload::Form(Arc::new(make)), Some(sha1))
@@ -155,6 +155,7 @@ impl UploadRequest {
                 None => Part::stream(body),
             }
             .file_name(file_name);
+            let part = octet_stream(part);
             (
                 Payload::OnceForm(Some(form(&attributes, part))),
                 self.sha1_hex,
@@ -188,4 +189,11 @@ fn form(attributes: &str, file: Part) -> Form {
     Form::new()
         .text("attributes", attributes.to_owned())
         .part("file", file)
+}
+
+/// The file part's `Content-Type`: the spec documents
+/// `application/octet-stream` (reqwest would send none).
+fn octet_stream(part: Part) -> Part {
+    part.mime_str("application/octet-stream")
+        .expect("application/octet-stream is a valid MIME type")
 }

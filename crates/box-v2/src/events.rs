@@ -1,0 +1,298 @@
+//! The event stream: `client.events().stream(StreamPosition::Now)`.
+//!
+//! Built by hand on the generated calls of [`crate::generated::Events`]:
+//!
+//! 1. `GET /events?stream_position=…` returns the events after a position and
+//!    the next position; the stream yields them and moves on.
+//! 2. When there is nothing new, it asks `OPTIONS /events` for a realtime
+//!    server and long-polls it (`GET <url>&stream_position=…`). The answer
+//!    `new_change` sends it back to step 1; `reconnect` (or a failed or timed
+//!    out poll) gets a fresh realtime server, at most `max_retries` times in
+//!    a row before the stream ends with the error.
+//! 3. Box documents that it may deliver an event more than once; the stream
+//!    drops an `event_id` it has already yielded (it remembers the last
+//!    [`DEDUPE_WINDOW`] ids).
+//!
+//! The stream never ends on its own; it ends after yielding an error from
+//! `GET /events` (resume from [`EventStream::position`]).
+
+use std::collections::{HashSet, VecDeque};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use box_core::{Error, Result};
+use futures::future::BoxFuture;
+use futures::{FutureExt, Stream};
+use reqwest::Method;
+
+use crate::generated::models::{Event, Events as EventPage, EventsNextStreamPosition};
+use crate::generated::models::{RealtimeServer, RealtimeServers};
+use crate::generated::Events;
+use crate::Client;
+
+/// How many recent `event_id`s the stream remembers to drop duplicates.
+pub const DEDUPE_WINDOW: usize = 10_000;
+/// Events asked for per `GET /events`.
+const PAGE: i64 = 500;
+
+/// Where an event stream starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamPosition {
+    /// Only events from now on.
+    Now,
+    /// Every event Box still keeps (position `0`).
+    Beginning,
+    /// After a position returned earlier (`next_stream_position`).
+    At(String),
+}
+
+impl StreamPosition {
+    fn as_query(&self) -> &str {
+        match self {
+            StreamPosition::Now => "now",
+            StreamPosition::Beginning => "0",
+            StreamPosition::At(p) => p,
+        }
+    }
+}
+
+impl From<&str> for StreamPosition {
+    fn from(s: &str) -> Self {
+        match s {
+            "now" => StreamPosition::Now,
+            "0" => StreamPosition::Beginning,
+            p => StreamPosition::At(p.to_owned()),
+        }
+    }
+}
+
+impl Events {
+    /// A never-ending [`Stream`] of the user's events from `from`: pages of
+    /// `GET /events`, long-polling the realtime server when there are none,
+    /// without duplicate `event_id`s. See the [module docs](crate::events).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::events::StreamPosition;
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut events = client.events().stream(StreamPosition::Now);
+    /// while let Some(event) = events.try_next().await? {
+    ///     println!("{:?} {:?}", event.event_type, event.event_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn stream(&self, from: impl Into<StreamPosition>) -> EventStream {
+        EventStream::new(self.client.clone(), from.into(), "all")
+    }
+
+    /// Like [`Events::stream`], for another `stream_type` (`changes`, `sync`).
+    pub fn stream_of(&self, stream_type: &str, from: impl Into<StreamPosition>) -> EventStream {
+        EventStream::new(self.client.clone(), from.into(), stream_type)
+    }
+}
+
+struct State {
+    client: Client,
+    position: String,
+    stream_type: String,
+    seen: HashSet<String>,
+    order: VecDeque<String>,
+    buffer: VecDeque<Event>,
+    server: Option<(String, u32)>,
+    failures: u32,
+}
+
+/// One step of the stream: the state back, and the item (if any).
+type Step = BoxFuture<'static, (Box<State>, Option<Result<Event>>)>;
+
+/// The stream returned by [`Events::stream`].
+#[must_use = "streams do nothing unless polled"]
+pub struct EventStream {
+    state: Option<Box<State>>,
+    position: String,
+    fut: Option<Step>,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("position", &self.position)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventStream {
+    fn new(client: Client, from: StreamPosition, stream_type: &str) -> Self {
+        let position = from.as_query().to_owned();
+        Self {
+            state: Some(Box::new(State {
+                client,
+                position: position.clone(),
+                stream_type: stream_type.to_owned(),
+                seen: HashSet::new(),
+                order: VecDeque::new(),
+                buffer: VecDeque::new(),
+                server: None,
+                failures: 0,
+            })),
+            position,
+            fut: None,
+        }
+    }
+
+    /// The position after the last page fetched: start a new stream here to
+    /// resume (events already yielded may come again; Box's positions are
+    /// per page).
+    pub fn position(&self) -> &str {
+        &self.position
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<Event>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.fut.is_none() {
+            let Some(state) = self.state.take() else {
+                return Poll::Ready(None);
+            };
+            self.fut = Some(next(state).boxed());
+        }
+        let fut = self.fut.as_mut().expect("set above");
+        match fut.poll_unpin(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready((state, item)) => {
+                self.fut = None;
+                self.position = state.position.clone();
+                if !matches!(item, Some(Err(_))) {
+                    self.state = Some(state);
+                }
+                Poll::Ready(item)
+            }
+        }
+    }
+}
+
+fn position_string(p: &EventsNextStreamPosition) -> Option<String> {
+    match p {
+        EventsNextStreamPosition::String(s) => Some(s.clone()),
+        EventsNextStreamPosition::Integer(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+/// The next event (or the error that ends the stream).
+async fn next(mut st: Box<State>) -> (Box<State>, Option<Result<Event>>) {
+    loop {
+        if let Some(e) = st.buffer.pop_front() {
+            return (st, Some(Ok(e)));
+        }
+        let page: Result<EventPage> = st
+            .client
+            .events()
+            .list_user_and_enterprise_events()
+            .stream_position(st.position.clone())
+            .stream_type(st.stream_type.clone())
+            .limit(PAGE)
+            .send()
+            .await;
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => return (st, Some(Err(e))),
+        };
+        let old = std::mem::take(&mut st.position);
+        st.position = page
+            .next_stream_position
+            .as_ref()
+            .and_then(position_string)
+            .unwrap_or(old.clone());
+        let entries = page.entries.unwrap_or_default();
+        let got_any = !entries.is_empty();
+        for e in entries {
+            if let Some(id) = &e.event_id {
+                if !st.seen.insert(id.clone()) {
+                    continue; // a duplicate delivery
+                }
+                st.order.push_back(id.clone());
+                if st.order.len() > DEDUPE_WINDOW {
+                    if let Some(old) = st.order.pop_front() {
+                        st.seen.remove(&old);
+                    }
+                }
+            }
+            st.buffer.push_back(e);
+        }
+        if !st.buffer.is_empty() || (got_any && st.position != old) {
+            continue;
+        }
+        // Nothing new: wait on the realtime server.
+        if let Err(e) = long_poll(&mut st).await {
+            return (st, Some(Err(e)));
+        }
+    }
+}
+
+/// Waits until the realtime server reports a change (or asks to reconnect).
+async fn long_poll(st: &mut State) -> Result<()> {
+    loop {
+        let (url, _) = match &st.server {
+            Some(s) => s.clone(),
+            None => {
+                let servers: RealtimeServers = st
+                    .client
+                    .events()
+                    .get_events_long_poll_endpoint()
+                    .send()
+                    .await?;
+                let server: RealtimeServer = servers
+                    .entries
+                    .and_then(|e| e.into_iter().next())
+                    .ok_or_else(|| {
+                        Error::decode(
+                            "RealtimeServers",
+                            "entries",
+                            "OPTIONS /events returned no realtime server",
+                        )
+                    })?;
+                let url = server.url.ok_or_else(|| {
+                    Error::decode("RealtimeServer", "url", "the realtime server has no url")
+                })?;
+                let retries = server
+                    .max_retries
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(10);
+                st.server = Some((url.clone(), retries));
+                (url, retries)
+            }
+        };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let poll_url = format!("{url}{sep}stream_position={}", st.position);
+        let answer: Result<serde_json::Value> = st
+            .client
+            .request(Method::GET, &poll_url)
+            .describe("realtime message")
+            .send()
+            .await;
+        match answer {
+            Ok(v) if v["message"] == "new_change" => {
+                st.failures = 0;
+                return Ok(());
+            }
+            Ok(_) => {
+                // `reconnect` (or anything else): a fresh server next time.
+                st.failures = 0;
+                st.server = None;
+            }
+            Err(e) => {
+                st.failures += 1;
+                let max = st.server.as_ref().map_or(10, |s| s.1);
+                st.server = None;
+                if st.failures > max {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, failures = st.failures, "event long-poll failed, reconnecting");
+            }
+        }
+    }
+}
