@@ -196,10 +196,13 @@ async fn the_event_stream_long_polls_reconnects_and_drops_duplicates() {
     use std::sync::Arc;
     let polls = Arc::new(AtomicUsize::new(0));
     let p = polls.clone();
+    // Box answers with an absolute realtime URL on another host; here, this server.
+    let base = Arc::new(std::sync::OnceLock::<String>::new());
+    let b = base.clone();
     let server = MockServer::start(move |r| {
         let ev = |id: &str| json!({"type": "event", "event_id": id, "event_type": "ITEM_UPLOAD", "source": {"id": "1", "type": "file"}});
         match (r.method.as_str(), r.path.as_str()) {
-            ("OPTIONS", "/2.0/events") => json(200, json!({"chunk_size": 1, "entries": [{"type": "realtime_server", "url": format!("/realtime?channel=c1"), "ttl": "10", "max_retries": "3", "retry_timeout": 610}]})),
+            ("OPTIONS", "/2.0/events") => json(200, json!({"chunk_size": 1, "entries": [{"type": "realtime_server", "url": format!("{}/realtime?channel=c1", b.get().unwrap()), "ttl": "10", "max_retries": "3", "retry_timeout": 610}]})),
             ("GET", "/realtime") => {
                 // First poll: reconnect; second: a change.
                 let n = p.fetch_add(1, Ordering::SeqCst);
@@ -217,6 +220,7 @@ async fn the_event_stream_long_polls_reconnects_and_drops_duplicates() {
         }
     })
     .await;
+    base.set(server.url.clone()).unwrap();
     let c = client(&server.url);
     let mut s = c.events().stream(box_v2::events::StreamPosition::Now);
     let mut ids = Vec::new();
