@@ -1,8 +1,8 @@
 //! The admin API under `/_emulator/`: users and developer tokens, OAuth
 //! apps, seeding a user's tree from a local directory (over HTTP only from
-//! directories named at start), counters, fault configuration. Requests
-//! need the per-run admin secret ([`crate::http::guard`]). The
-//! same operations back the methods of [`EmulatorHandle`](crate::EmulatorHandle).
+//! directories named at start), counters, fault configuration, webhook
+//! signature keys and the webhook delivery log. Requests need the per-run
+//! admin secret ([`crate::http::guard`]). The same operations back the methods of [`EmulatorHandle`](crate::EmulatorHandle).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -289,6 +289,45 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// `PUT /_emulator/webhook_keys` `{"primary": .., "secondary": ..}`: the
+/// keys webhook notifications are signed with (`""` clears one, an absent
+/// one is kept). Answers which are set, never the keys.
+async fn put_webhook_keys(
+    State(shared): State<Arc<Shared>>,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<Json<Value>> {
+    let key = |k: &str| -> ApiResult<Option<String>> {
+        match &body[k] {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            _ => Err(ApiError::bad_request(
+                "bad_request",
+                format!("{k} must be a string"),
+            )),
+        }
+    };
+    let (primary, secondary) = (key("primary")?, key("secondary")?);
+    let store = shared.store.clone();
+    let keys = blocking(move || {
+        store
+            .write(|tx| {
+                tx.set_signature_keys(primary, secondary);
+                Ok(tx.st.signature_keys.clone())
+            })
+            .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(Json(json!({
+        "primary_set": keys.primary.is_some(), "secondary_set": keys.secondary.is_some(),
+    })))
+}
+
+/// `GET /_emulator/webhook_deliveries`: every delivery attempt kept, oldest first.
+async fn get_webhook_deliveries(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let attempts = shared.webhook_log.attempts();
+    Json(json!({"total_count": attempts.len(), "entries": attempts}))
+}
+
 /// Admin routes.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -299,4 +338,9 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_emulator/apps", post(post_app))
         .route("/_emulator/counters", get(get_counters))
         .route("/_emulator/faults", get(get_faults).put(put_faults))
+        .route(
+            "/_emulator/webhook_keys",
+            axum::routing::put(put_webhook_keys),
+        )
+        .route("/_emulator/webhook_deliveries", get(get_webhook_deliveries))
 }

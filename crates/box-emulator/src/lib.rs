@@ -27,8 +27,12 @@
 //!
 //! ## What is not reproduced
 //!
-//! - Enterprise features: groups, metadata, retention, legal holds, webhooks,
-//!   web links, watermarks, classifications, representations.
+//! - Enterprise features: groups, metadata, retention, legal holds, web
+//!   links, watermarks, classifications, representations.
+//! - Webhooks (v2) deliver to loopback or allowed hosts only, for the
+//!   triggers in [`store::webhooks::TRIGGERS`], signed and retried as
+//!   [`webhooks`] describes; `FILE.DELETED` and other triggers of changes
+//!   that record no event never fire.
 //! - Comments (v1 and v2, with replies, `@[id:name]` mentions and edits),
 //!   tasks and task assignments follow the rules in [`store::comments`] and
 //!   [`store::tasks`]; no e-mail or reminder is ever sent (`reminded_at` is
@@ -81,8 +85,8 @@
 //! protocols use (Box error bodies, extractors, blocking work, the observing
 //! middleware); [`v2`] serves the Box v2 wire format, [`v1`] the legacy v1
 //! API over the same store and [`admin`] the `/_emulator/` API; [`mod@router`]
-//! puts them together and [`server`] starts and stops. Modules import only
-//! those below them.
+//! puts them together, [`webhooks`] delivers webhook notifications and
+//! [`server`] starts and stops. Modules import only those below them.
 
 pub mod admin;
 pub mod faults;
@@ -93,6 +97,7 @@ pub mod state;
 pub mod store;
 pub mod v1;
 pub mod v2;
+pub mod webhooks;
 
 pub use admin::AdminError;
 pub use faults::{Fault, FaultConfig, FaultRule};

@@ -78,6 +78,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Retries of an undelivered webhook notification (default 5) and the
+    /// wait before the first (default 1 s, doubled for each further one).
+    pub fn webhook_retries(mut self, retries: u32, first_wait: Duration) -> Self {
+        self.config.webhook_retries = retries;
+        self.config.webhook_retry_base = first_wait;
+        self
+    }
+
+    /// Hosts besides loopback that webhook notifications may be sent to
+    /// (default none).
+    pub fn webhook_allow_hosts(mut self, hosts: impl IntoIterator<Item = String>) -> Self {
+        self.config.webhook_allow_hosts = hosts.into_iter().collect();
+        self
+    }
+
     /// The admin API's secret (default: random per run).
     pub fn admin_secret(mut self, secret: impl Into<String>) -> Self {
         self.config.admin_secret = crate::state::AdminSecret::new(secret);
@@ -119,6 +134,7 @@ impl EmulatorBuilder {
             tickets: Mutex::new(HashMap::new()),
             v1_trees: crate::state::TreeCache::default(),
             listings: crate::state::ListingCache::default(),
+            webhook_log: crate::store::webhooks::DeliveryLog::default(),
         });
         let default_user = match shared.store.read(|st| st.users.keys().next().copied()) {
             Some(id) => id,
@@ -134,10 +150,12 @@ impl EmulatorBuilder {
             .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
         let app = crate::router::router(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let hooks = tokio::spawn(crate::webhooks::run(shared.clone()));
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = rx.await;
             });
+            let _stop_delivery = AbortOnDrop(hooks);
             if let Err(e) = serve.await {
                 tracing::error!(error = %e, "emulator server stopped");
             }
@@ -265,5 +283,14 @@ impl Drop for EmulatorHandle {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+/// Aborts the webhook delivery task when the server task ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -29,6 +29,15 @@ pub struct Config {
     pub longpoll_timeout: Duration,
     /// Lifetime of download URLs.
     pub download_url_ttl: Duration,
+    /// Retries of a webhook notification the receiver did not take
+    /// (see `crate::webhooks`).
+    pub webhook_retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub webhook_retry_base: Duration,
+    /// How long a receiver may take to answer.
+    pub webhook_timeout: Duration,
+    /// Hosts besides loopback that webhooks may be sent to.
+    pub webhook_allow_hosts: Vec<String>,
     /// The secret the admin API requires in [`ADMIN_SECRET_HEADER`]
     /// (random per run unless set).
     pub admin_secret: AdminSecret,
@@ -91,6 +100,10 @@ impl Default for Config {
             json_body_limit: 1024 * 1024,
             longpoll_timeout: Duration::from_secs(60),
             download_url_ttl: Duration::from_secs(900),
+            webhook_retries: 5,
+            webhook_retry_base: Duration::from_secs(1),
+            webhook_timeout: Duration::from_secs(30),
+            webhook_allow_hosts: Vec::new(),
             admin_secret: AdminSecret::random(),
             allowed_hosts: Vec::new(),
             seed_roots: Vec::new(),
@@ -173,6 +186,8 @@ pub struct Shared {
     pub v1_trees: TreeCache,
     /// Sorted folder listings, reused while the store is unchanged.
     pub listings: ListingCache,
+    /// Webhook delivery attempts.
+    pub webhook_log: crate::store::webhooks::DeliveryLog,
 }
 
 impl std::fmt::Debug for Shared {

@@ -21,6 +21,7 @@ pub mod sharing;
 pub mod sqlite;
 pub mod tasks;
 pub mod tree;
+pub mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -104,6 +105,10 @@ pub struct State {
     pub task_assignments: BTreeMap<u64, tasks::TaskAssignment>,
     /// Items in users' Favorites collections, by id ([`collections`]).
     pub favorites: BTreeMap<u64, collections::Favorite>,
+    /// Webhooks by id ([`webhooks`]).
+    pub webhooks: BTreeMap<u64, webhooks::Webhook>,
+    /// The app's webhook signature keys ([`webhooks`]).
+    pub signature_keys: webhooks::SignatureKeys,
     passwords: HashMap<u64, PasswordHash>,
 }
 
@@ -319,6 +324,13 @@ fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
     for (_, a) in db.load::<tasks::TaskAssignment>(Table::TaskAssignment)? {
         max_id = max_id.max(a.id);
         st.task_assignments.insert(a.id, a);
+    }
+    for (_, w) in db.load::<webhooks::Webhook>(Table::Webhook)? {
+        max_id = max_id.max(w.id);
+        st.webhooks.insert(w.id, w);
+    }
+    for (_, k) in db.load::<webhooks::SignatureKeys>(Table::SignatureKeys)? {
+        st.signature_keys = k;
     }
     for (_, f) in db.load::<collections::Favorite>(Table::Favorite)? {
         max_id = max_id.max(f.id);
@@ -571,6 +583,8 @@ impl Tx<'_> {
                         row(t, key, id.and_then(|k| st.task_assignments.get(&k)))
                     }
                     Table::Favorite => row(t, key, id.and_then(|k| st.favorites.get(&k))),
+                    Table::Webhook => row(t, key, id.and_then(|k| st.webhooks.get(&k))),
+                    Table::SignatureKeys => row(t, key, Some(&st.signature_keys)),
                     Table::Token => row(t, key, st.tokens.get(key)),
                     Table::App => row(t, key, st.apps.get(key)),
                     Table::Session => row(t, key, st.sessions.get(key)),
@@ -1103,6 +1117,7 @@ impl Tx<'_> {
             self.drop_comments_on(i);
             self.drop_tasks_on(i);
             self.drop_favorites_of(i);
+            self.drop_webhooks_on(i);
         }
         Ok(())
     }

@@ -43,6 +43,10 @@ pub enum Table {
     TaskAssignment,
     /// [`super::collections::Favorite`]
     Favorite,
+    /// [`super::webhooks::Webhook`]
+    Webhook,
+    /// [`super::webhooks::SignatureKeys`], one row.
+    SignatureKeys,
 }
 
 impl Table {
@@ -63,6 +67,8 @@ impl Table {
             Table::Task => "task",
             Table::TaskAssignment => "task_assignment",
             Table::Favorite => "favorite",
+            Table::Webhook => "webhook",
+            Table::SignatureKeys => "signature_keys",
         }
     }
 }

@@ -26,7 +26,7 @@ fn position(params: &Params, last: u64) -> ApiResult<u64> {
 
 /// The event's source: the comment, task or assignment it is about, else
 /// the item.
-fn source_json(st: &crate::store::State, base: &str, e: &crate::store::Event) -> Value {
+pub fn source_json(st: &crate::store::State, base: &str, e: &crate::store::Event) -> Value {
     use crate::store::EventSource;
     match &e.source {
         Some(EventSource::Comment(c)) => super::comments::comment_json(st, c),

@@ -17,6 +17,7 @@ pub mod shared_links;
 pub mod tasks;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -115,6 +116,13 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/2.0/collections/{id}", get(collections::get_collection))
         .route("/2.0/collections/{id}/items", get(collections::items))
         .route("/2.0/recent_items", get(collections::recent))
+        .route("/2.0/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/2.0/webhooks/{id}",
+            get(webhooks::get_webhook)
+                .put(webhooks::update)
+                .delete(webhooks::delete),
+        )
         .route("/2.0/shared_items", get(shared_links::shared_item))
         .route("/2.0/search", get(search::search))
         .route(
