@@ -117,18 +117,27 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("box-emulator listening");
-    println!("  api:      {}", emu.api_url());
-    println!("  upload:   {}", emu.upload_url());
-    println!("  oauth:    {}", emu.oauth_url());
-    println!("  v1:       {}", emu.v1_url());
-    println!("  admin:    {}", emu.admin_url());
-    println!("  user:     {}", emu.default_user());
-    println!("  token:    {}", emu.default_token());
-    println!(
-        "  admin secret (x-box-emulator-admin-secret header): {}",
+    let banner = format!(
+        "box-emulator listening\n  api:      {}\n  upload:   {}\n  oauth:    {}\n  v1:       {}\n  \
+         admin:    {}\n  user:     {}\n  token:    {}\n  \
+         admin secret (x-box-emulator-admin-secret header): {}\n",
+        emu.api_url(),
+        emu.upload_url(),
+        emu.oauth_url(),
+        emu.v1_url(),
+        emu.admin_url(),
+        emu.default_user(),
+        emu.default_token(),
         emu.admin_secret()
     );
+    // The banner is a courtesy to whoever started us: a reader that has gone (a test or script that read
+    // the lines it needed and closed the pipe) must not take the server down. `println!` panics on a
+    // closed stdout, which killed the emulator mid-test; a failed write is ignored instead.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    }
     let _ = tokio::signal::ctrl_c().await;
     emu.stop().await;
     std::process::ExitCode::SUCCESS
