@@ -129,7 +129,44 @@ pub fn register_app(shared: &Shared, spec: AppSpec) -> Result<App, AdminError> {
     Ok(app)
 }
 
-/// Copies a local directory into a user's root folder; returns the number of items created.
+/// Items created per store transaction while seeding: large enough that a
+/// 100,000-file directory is a hundred transactions (one SQLite commit
+/// each), small enough that requests are not held up for long meanwhile.
+const SEED_BATCH: usize = 1000;
+
+/// One directory entry to create while seeding.
+enum Seeded {
+    Folder(String, PathBuf),
+    File(String, crate::store::BlobInfo),
+}
+
+/// Stores a local file as a blob.
+fn seed_blob(
+    shared: &Shared,
+    path: &Path,
+    name: &str,
+) -> Result<crate::store::BlobInfo, AdminError> {
+    let mut w = shared
+        .store
+        .blobs()
+        .writer()
+        .map_err(|e| AdminError(e.to_string()))?;
+    let mut f = std::fs::File::open(path).map_err(|e| AdminError(format!("{name}: {e}")))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| AdminError(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        w.write(&buf[..n]).map_err(|e| AdminError(e.to_string()))?;
+    }
+    w.finish().map_err(|e| AdminError(e.to_string()))
+}
+
+/// Copies a local directory into a user's root folder; returns the number
+/// of items created. Entries are created in batches of [`SEED_BATCH`], one
+/// store transaction each; name checks use the store's name index, so a
+/// large directory costs n log n, not n².
 pub fn seed_dir(shared: &Shared, user: u64, dir: &Path) -> Result<u64, AdminError> {
     if !dir.is_dir() {
         return Err(AdminError(format!("{} is not a directory", dir.display())));
@@ -142,42 +179,44 @@ pub fn seed_dir(shared: &Shared, user: u64, dir: &Path) -> Result<u64, AdminErro
             .filter_map(Result::ok)
             .collect();
         entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let ft = entry
-                .file_type()
-                .map_err(|e| AdminError(format!("{name}: {e}")))?;
-            let p = parent.clone();
-            if ft.is_dir() {
-                let id = shared
-                    .store
-                    .write(|tx| tx.create_folder(user, &p, &name))
-                    .map_err(|e| AdminError(format!("{name}: {e:?}")))?;
-                stack.push((entry.path(), id.to_string()));
-                count += 1;
-            } else if ft.is_file() {
-                let mut w = shared
-                    .store
-                    .blobs()
-                    .writer()
-                    .map_err(|e| AdminError(e.to_string()))?;
-                let mut f = std::fs::File::open(entry.path())
+        for batch in entries.chunks(SEED_BATCH) {
+            let mut todo = Vec::with_capacity(batch.len());
+            for entry in batch {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ft = entry
+                    .file_type()
                     .map_err(|e| AdminError(format!("{name}: {e}")))?;
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    let n = f.read(&mut buf).map_err(|e| AdminError(e.to_string()))?;
-                    if n == 0 {
-                        break;
-                    }
-                    w.write(&buf[..n]).map_err(|e| AdminError(e.to_string()))?;
+                if ft.is_dir() {
+                    todo.push(Seeded::Folder(name, entry.path()));
+                } else if ft.is_file() {
+                    let blob = seed_blob(shared, &entry.path(), &name)?;
+                    todo.push(Seeded::File(name, blob));
                 }
-                let blob = w.finish().map_err(|e| AdminError(e.to_string()))?;
-                shared
-                    .store
-                    .write(|tx| tx.create_file(user, &p, &name, &blob))
-                    .map_err(|e| AdminError(format!("{name}: {e:?}")))?;
-                count += 1;
             }
+            let mut failed = String::new();
+            let created = shared
+                .store
+                .write(|tx| {
+                    let mut folders = Vec::new();
+                    for item in &todo {
+                        match item {
+                            Seeded::Folder(name, path) => {
+                                let id = tx
+                                    .create_folder(user, &parent, name)
+                                    .inspect_err(|_| failed.clone_from(name))?;
+                                folders.push((path.clone(), id.to_string()));
+                            }
+                            Seeded::File(name, blob) => {
+                                tx.create_file(user, &parent, name, blob)
+                                    .inspect_err(|_| failed.clone_from(name))?;
+                            }
+                        }
+                    }
+                    Ok(folders)
+                })
+                .map_err(|e| AdminError(format!("{failed}: {e:?}")))?;
+            count += todo.len() as u64;
+            stack.extend(created);
         }
     }
     Ok(count)

@@ -646,6 +646,80 @@ async fn chunked_upload_session_with_digests() {
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
 }
 
+/// Parts written at their offsets into one file, hashed for the whole file
+/// as they arrive: out of order, with a refused first attempt of the first
+/// part (its bytes must not enter the running digest), and repeats of a
+/// stored part (a corrupt repeat must not overwrite it), the committed file
+/// is exactly the data.
+#[tokio::test]
+async fn chunked_parts_out_of_order_and_repeated_commit_the_exact_file() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let up = emu.upload_url();
+    let data: Vec<u8> = (0..5000u32).map(|i| (i * 13 % 241) as u8).collect();
+    let (s, sess) = call(
+        client()
+            .post(format!("{up}/files/upload_sessions"))
+            .bearer_auth(&t)
+            .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "ooo.bin"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{sess}");
+    let part_url = sess["session_endpoints"]["upload_part"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let put = |start: usize, body: Vec<u8>, digest_of: Vec<u8>| {
+        let end = start + body.len() - 1;
+        client()
+            .put(&part_url)
+            .bearer_auth(&t)
+            .header(
+                "content-range",
+                format!("bytes {start}-{end}/{}", data.len()),
+            )
+            .header("digest", format!("sha={}", sha1_b64(&digest_of)))
+            .body(body)
+            .send()
+    };
+    let chunk = |i: usize| data[i * 1024..((i + 1) * 1024).min(data.len())].to_vec();
+    // First part, wrong bytes for its digest: refused.
+    let mut bad = chunk(0);
+    bad[10] ^= 0xff;
+    assert_eq!(put(0, bad.clone(), chunk(0)).await.unwrap().status(), 412);
+    let mut parts = vec![Value::Null; 5];
+    for i in [4, 2, 0, 3, 1] {
+        let (s, p) = json_of(put(i * 1024, chunk(i), chunk(i)).await.unwrap()).await;
+        assert_eq!(s, 200, "{p}");
+        parts[i] = p["part"].clone();
+    }
+    // A corrupt repeat of a stored part is refused and changes nothing; an
+    // exact repeat answers the stored part.
+    assert_eq!(put(0, bad, chunk(0)).await.unwrap().status(), 412);
+    let (s, p) = json_of(put(2048, chunk(2), chunk(2)).await.unwrap()).await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["part"], parts[2]);
+    // A different part at a stored offset conflicts.
+    let r = put(2048, chunk(1), chunk(1)).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let (s, done) = call(
+        client()
+            .post(sess["session_endpoints"]["commit"].as_str().unwrap())
+            .bearer_auth(&t)
+            .header("digest", format!("sha={}", sha1_b64(&data)))
+            .json(&json!({"parts": parts})),
+    )
+    .await;
+    assert_eq!(s, 201, "{done}");
+    let file = &done["entries"][0];
+    assert_eq!(file["sha1"], sha1_hex(&data));
+    let r = download(&emu, &t, file["id"].as_str().unwrap(), None).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
+    // The session is done: more parts are refused.
+    let r = put(0, chunk(0), chunk(0)).await.unwrap();
+    assert_eq!(r.status(), 409);
+}
+
 async fn statuses(emu: &EmulatorHandle, n: usize) -> Vec<u16> {
     let mut out = Vec::new();
     for _ in 0..n {

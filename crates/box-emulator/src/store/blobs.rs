@@ -77,6 +77,49 @@ impl BlobStore {
         self.root.join("sessions").join(id)
     }
 
+    /// The file the parts of an upload session are written into, each at
+    /// its offset.
+    pub fn session_data(&self, id: &str) -> PathBuf {
+        self.session_dir(id).join("data")
+    }
+
+    /// Makes `file` (whose SHA-1 and size the caller has computed) a blob
+    /// without copying it: a hard link under the blob's name, so `file`
+    /// itself stays until its owner removes it. Where links are not
+    /// possible, the bytes are copied (in the kernel where it can).
+    pub fn adopt(&self, file: &Path, sha1: &str, size: u64) -> std::io::Result<BlobInfo> {
+        let info = BlobInfo {
+            sha1: sha1.to_string(),
+            size,
+        };
+        let dest = self.path(sha1);
+        if dest.is_file() {
+            return Ok(info);
+        }
+        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
+        std::fs::create_dir_all(&dir)?;
+        if self.durable {
+            std::fs::File::open(file)?.sync_all()?;
+        }
+        if let Err(e) = std::fs::hard_link(file, &dest) {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                return Ok(info);
+            }
+            // Copy to a temporary name, then rename: a blob is never seen
+            // half written.
+            let tmp = tempfile::NamedTempFile::new_in(self.tmp_dir())?;
+            std::io::copy(&mut std::fs::File::open(file)?, &mut tmp.as_file())?;
+            if self.durable {
+                tmp.as_file().sync_all()?;
+            }
+            tmp.persist(&dest).map_err(|e| e.error)?;
+        }
+        if self.durable {
+            sync_dir(&dir)?;
+        }
+        Ok(info)
+    }
+
     /// Starts a new blob.
     pub fn writer(&self) -> std::io::Result<BlobWriter> {
         Ok(BlobWriter {

@@ -33,7 +33,7 @@ use rand::Rng;
 
 pub use blobs::{BlobInfo, BlobStore, BlobWriter};
 pub use model::*;
-pub use sessions::{Part, Session, Target};
+pub use sessions::{Part, PrefixDigest, Session, Target};
 use sqlite::{row, Db, Table, Write};
 
 /// Why a store operation failed. The v2 layer maps these to Box error bodies.
@@ -83,6 +83,11 @@ pub struct State {
     /// not scan every item: without it, filling a folder with n files costs
     /// n² name checks.
     children_index: HashMap<u64, BTreeSet<u64>>,
+    /// Live children of each folder in name order ([`Sorted`]): a page of a
+    /// listing costs the page, and a name check one lookup.
+    sorted: HashMap<u64, Sorted>,
+    /// Where each item sits in `sorted`, to move it when it changes.
+    sorted_at: HashMap<u64, SortedAt>,
     /// Collaborations by id.
     pub collabs: BTreeMap<u64, Collaboration>,
     /// Events by stream position.
@@ -125,6 +130,38 @@ impl std::fmt::Debug for State {
             .field("sessions", &self.sessions.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The live children of one folder in listing order by name: folders (and
+/// anything else that is not a file) first, then files, each by
+/// case-folded name (folded once, when the item is indexed). Names are
+/// unique per folder case-insensitively, so the id only keeps keys distinct.
+#[derive(Debug, Default)]
+struct Sorted {
+    folders: BTreeSet<(String, u64)>,
+    files: BTreeSet<(String, u64)>,
+}
+
+impl Sorted {
+    fn set(&mut self, is_file: bool) -> &mut BTreeSet<(String, u64)> {
+        if is_file {
+            &mut self.files
+        } else {
+            &mut self.folders
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.folders.len() + self.files.len()
+    }
+}
+
+/// The key an item is indexed under in [`State::sorted`].
+#[derive(Debug, PartialEq, Eq)]
+struct SortedAt {
+    parent: u64,
+    is_file: bool,
+    name: String,
 }
 
 struct Inner {
@@ -247,6 +284,17 @@ impl Store {
             changed: false,
         };
         let out = f(&mut tx);
+        // Every changed item is re-checked in the name index, so a change
+        // made through `item_mut` anywhere keeps listings right.
+        let touched: Vec<u64> = tx
+            .dirty
+            .iter()
+            .filter(|(t, _)| *t == Table::Item)
+            .filter_map(|(_, k)| k.parse().ok())
+            .collect();
+        for id in touched {
+            tx.st.reindex(id);
+        }
         let changed = tx.changed;
         // Rows are serialized only when there is a database to write them to.
         let writes = if inner.db.is_some() {
@@ -286,7 +334,9 @@ fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
             max_id = max_id.max(v.id);
         }
         st.link(i.parent, i.id);
-        st.items.insert(i.id, i);
+        let id = i.id;
+        st.items.insert(id, i);
+        st.reindex(id);
     }
     for (_, c) in db.load::<Collaboration>(Table::Collab)? {
         max_id = max_id.max(c.id);
@@ -406,6 +456,91 @@ impl State {
         }
     }
 
+    /// Brings item `id`'s entry in the name-ordered index up to date with
+    /// the item (indexed when live and in a folder). Cheap when nothing
+    /// that the order depends on changed.
+    fn reindex(&mut self, id: u64) {
+        let want = self
+            .items
+            .get(&id)
+            .and_then(|i| match (i.parent, &i.trashed_at) {
+                (Some(parent), None) => Some((parent, i.kind == Kind::File, &i.name)),
+                _ => None,
+            });
+        let have = self.sorted_at.get(&id);
+        let same = match (have, want) {
+            (Some(h), Some((p, f, n))) => h.parent == p && h.is_file == f && &h.name == n,
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        let want = want.map(|(parent, is_file, name)| SortedAt {
+            parent,
+            is_file,
+            name: name.clone(),
+        });
+        if let Some(old) = self.sorted_at.remove(&id) {
+            if let Some(sorted) = self.sorted.get_mut(&old.parent) {
+                sorted.set(old.is_file).remove(&(lower(&old.name), id));
+                if sorted.len() == 0 {
+                    self.sorted.remove(&old.parent);
+                }
+            }
+        }
+        if let Some(new) = want {
+            self.sorted
+                .entry(new.parent)
+                .or_default()
+                .set(new.is_file)
+                .insert((lower(&new.name), id));
+            self.sorted_at.insert(id, new);
+        }
+    }
+
+    /// Live children of a folder sorted by name (folders first, then
+    /// files; `desc` reverses the names within each), as the number of them
+    /// and their ids from `offset` on. Costs the part that is read, not
+    /// the folder: a 1000-item page does not sort or scan the rest.
+    pub fn children_by_name(
+        &self,
+        folder: u64,
+        desc: bool,
+        offset: usize,
+    ) -> (usize, Box<dyn Iterator<Item = u64> + '_>) {
+        let Some(sorted) = self.sorted.get(&folder) else {
+            return (0, Box::new(std::iter::empty()));
+        };
+        fn ids(s: &BTreeSet<(String, u64)>) -> impl DoubleEndedIterator<Item = u64> + '_ {
+            s.iter().map(|(_, id)| *id)
+        }
+        let (nf, folders, files): (
+            usize,
+            Box<dyn Iterator<Item = u64>>,
+            Box<dyn Iterator<Item = u64>>,
+        ) = if desc {
+            (
+                sorted.folders.len(),
+                Box::new(ids(&sorted.folders).rev()),
+                Box::new(ids(&sorted.files).rev()),
+            )
+        } else {
+            (
+                sorted.folders.len(),
+                Box::new(ids(&sorted.folders)),
+                Box::new(ids(&sorted.files)),
+            )
+        };
+        // Skipping within the files set avoids walking the folders before it.
+        let it: Box<dyn Iterator<Item = u64>> = if offset >= nf {
+            Box::new(files.skip(offset - nf))
+        } else {
+            Box::new(folders.skip(offset).chain(files))
+        };
+        (sorted.len(), it)
+    }
+
     /// All children of a folder, trashed or not, in id order.
     fn all_children(&self, folder: u64) -> impl Iterator<Item = &Item> + '_ {
         self.children_index
@@ -430,10 +565,16 @@ impl State {
 
     /// A live child whose name equals `name` case-insensitively.
     pub fn conflict(&self, folder: u64, name: &str, except: Option<u64>) -> Option<&Item> {
+        let sorted = self.sorted.get(&folder)?;
         let name = lower(name);
-        self.children(folder)
-            .into_iter()
-            .find(|i| Some(i.id) != except && lower(&i.name) == name)
+        let range = (name.clone(), 0)..=(name, u64::MAX);
+        sorted
+            .folders
+            .range(range.clone())
+            .chain(sorted.files.range(range))
+            .map(|(_, id)| *id)
+            .find(|id| Some(*id) != except)
+            .and_then(|id| self.items.get(&id))
     }
 
     /// Looks up a token of `kind` that has not expired.
@@ -768,6 +909,7 @@ impl Tx<'_> {
             },
         );
         self.st.link(Some(parent), id);
+        self.st.reindex(id);
         self.touch(Table::Item, id);
         Ok(id)
     }
@@ -851,6 +993,7 @@ impl Tx<'_> {
         item.etag += 1;
         item.modified_at = now;
         item.modified_by = user;
+        self.st.reindex(id);
         self.event("ITEM_UPLOAD", id, user);
         Ok(id)
     }
@@ -912,6 +1055,7 @@ impl Tx<'_> {
             self.st.link(new_parent, id);
             self.follow_owner(id);
         }
+        self.st.reindex(id);
         let it = self.item_mut(id)?;
         if let Some(d) = upd.description {
             it.description = d;
@@ -1042,6 +1186,7 @@ impl Tx<'_> {
         let it = self.item_mut(id)?;
         it.trashed_at = Some(Utc::now());
         it.etag += 1;
+        self.st.reindex(id);
         self.event("ITEM_TRASH", id, user);
         Ok(())
     }
@@ -1087,6 +1232,7 @@ impl Tx<'_> {
         it.etag += 1;
         self.st.unlink(item.parent, id);
         self.st.link(Some(pid), id);
+        self.st.reindex(id);
         self.follow_owner(id);
         self.event("ITEM_UNDELETE_VIA_TRASH", id, user);
         Ok(id)
@@ -1101,7 +1247,9 @@ impl Tx<'_> {
             if let Some(gone) = self.st.items.remove(&i) {
                 self.st.unlink(gone.parent, i);
             }
+            self.st.reindex(i);
             self.st.children_index.remove(&i);
+            self.st.sorted.remove(&i);
             self.touch(Table::Item, i);
             let collabs: Vec<u64> = self
                 .st
@@ -1276,6 +1424,28 @@ mod index_tests {
                     .collect();
                 let indexed: Vec<u64> = st.all_children(*p).map(|i| i.id).collect();
                 assert_eq!(indexed, scanned, "children of {p}");
+                // The name order kept by the store is the order a sort gives.
+                for desc in [false, true] {
+                    let mut kids = st.children(*p);
+                    sort_items(&mut kids, "name", desc);
+                    let sorted: Vec<u64> = kids.iter().map(|i| i.id).collect();
+                    let (total, ids) = st.children_by_name(*p, desc, 0);
+                    assert_eq!(ids.collect::<Vec<_>>(), sorted, "name order of {p}");
+                    assert_eq!(total, sorted.len());
+                    for offset in 0..=sorted.len() {
+                        let (_, ids) = st.children_by_name(*p, desc, offset);
+                        assert_eq!(
+                            ids.collect::<Vec<_>>(),
+                            sorted[offset..],
+                            "{p} from {offset}"
+                        );
+                    }
+                }
+            }
+            // Nothing is indexed under a folder it is not a live child of.
+            for (id, at) in &st.sorted_at {
+                let i = &st.items[id];
+                assert_eq!((i.parent, i.trashed_at.is_none()), (Some(at.parent), true));
             }
         }
         let dir = tempfile::tempdir().unwrap();
@@ -1300,6 +1470,18 @@ mod index_tests {
                     tx.restore(*u, &f2, Kind::File, None, Some(&b))?;
                     tx.trash(*u, &a, Kind::Folder, true, None)?;
                     tx.restore(*u, &a, Kind::Folder, None, None)?;
+                    let renamed = ItemUpdate {
+                        name: Some("Zed.txt".into()),
+                        ..ItemUpdate::default()
+                    };
+                    tx.update(*u, &f2, Kind::File, renamed, None)?;
+                    // Within one transaction, a name just taken conflicts.
+                    tx.create_file(*u, &a, "Case.txt", &blob())?;
+                    let again = tx.create_file(*u, &a, "CASE.TXT", &blob());
+                    assert!(matches!(again, Err(StoreError::NameInUse(_))), "{again:?}");
+                    let gone = tx.create_file(*u, &a, "gone.txt", &blob())?.to_string();
+                    tx.trash(*u, &gone, Kind::File, true, None)?;
+                    tx.create_file(*u, &a, "GONE.txt", &blob())?;
                     tx.trash(*u, &b, Kind::Folder, true, None)?;
                     tx.purge(*u, &b, Kind::Folder)?;
                     Ok(())

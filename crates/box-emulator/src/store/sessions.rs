@@ -1,11 +1,17 @@
 //! Chunked upload sessions: the typed record of a session (its target, its
 //! parts on disk) kept by the store and persisted with it.
+//!
+//! Parts are written at their offsets into one file per session
+//! (`blobs/sessions/<id>/data`), so a commit links that file into the blob
+//! store instead of copying every part into a new one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha1::Sha1;
 
 /// Where a committed session's file goes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,13 +43,15 @@ pub struct Part {
     pub size: u64,
     /// Hex SHA-1 of the part.
     pub sha1: String,
-    /// Where its bytes are.
+    /// The file its bytes are in: the session's data file, where they sit
+    /// at `offset` (sessions persisted by older versions have a file per
+    /// part, holding just the part).
     pub path: PathBuf,
 }
 
 /// A chunked upload session. Sessions and their parts are durable: parts are
-/// fsynced into `blobs/sessions/<id>/` and the session record is written to
-/// the store before a part is acknowledged.
+/// fsynced into `blobs/sessions/<id>/data` and the session record is written
+/// to the store before a part is acknowledged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     /// Session id.
@@ -66,6 +74,25 @@ pub struct Session {
     /// `202 Accepted` instead of racing it. Not persisted.
     #[serde(skip)]
     pub committing: bool,
+    /// Offsets whose part is being received: a second upload of the same
+    /// part meanwhile is refused rather than writing the same bytes twice.
+    /// Not persisted.
+    #[serde(skip)]
+    pub receiving: BTreeSet<u64>,
+    /// The SHA-1 of the file's in-order prefix, advanced as parts arrive so
+    /// a commit hashes only what is left. Not persisted: after a restart the
+    /// commit hashes the whole file.
+    #[serde(skip)]
+    pub prefix: Arc<tokio::sync::Mutex<PrefixDigest>>,
+}
+
+/// A running SHA-1 over the bytes `0..end` of a session's file.
+#[derive(Debug, Clone, Default)]
+pub struct PrefixDigest {
+    /// The digest state after `end` bytes.
+    pub hasher: Sha1,
+    /// How many leading bytes are hashed.
+    pub end: u64,
 }
 
 impl Session {

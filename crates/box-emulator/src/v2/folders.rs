@@ -76,32 +76,45 @@ pub async fn items(
     let fields = params.fields().map(str::to_string);
     shared.store.read(|st| {
         let (folder, _) = st.resolve(caller.user, &id, Kind::Folder)?;
-        let key = ListingKey {
-            folder,
-            sort: sort.clone(),
-            desc,
+        let render = |i: &crate::store::Item| match &fields {
+            Some(f) => item_json(st, &shared.base, i, Some(f)),
+            None => item_mini(i),
         };
-        let generation = st.generation();
-        let ids = match shared.listings.get(&key, generation) {
-            Some(ids) => ids,
-            None => {
-                let mut kids = st.children(folder);
-                sort_items(&mut kids, &sort, desc);
-                let ids = kids.iter().map(|i| i.id).collect();
-                shared.listings.put(key, generation, ids)
-            }
-        };
-        let total = ids.len();
-        let entries: Vec<Value> = ids
-            .iter()
-            .skip(start)
-            .take(limit as usize)
-            .filter_map(|id| st.item(*id))
-            .map(|i| match &fields {
-                Some(f) => item_json(st, &shared.base, i, Some(f)),
-                None => item_mini(i),
-            })
-            .collect();
+        let (total, entries): (usize, Vec<Value>) =
+            if matches!(sort.as_str(), "id" | "date" | "size") {
+                let key = ListingKey {
+                    folder,
+                    sort: sort.clone(),
+                    desc,
+                };
+                let generation = st.generation();
+                let ids = match shared.listings.get(&key, generation) {
+                    Some(ids) => ids,
+                    None => {
+                        let mut kids = st.children(folder);
+                        sort_items(&mut kids, &sort, desc);
+                        let ids = kids.iter().map(|i| i.id).collect();
+                        shared.listings.put(key, generation, ids)
+                    }
+                };
+                let entries = ids
+                    .iter()
+                    .skip(start)
+                    .take(limit as usize)
+                    .filter_map(|id| st.item(*id))
+                    .map(render)
+                    .collect();
+                (ids.len(), entries)
+            } else {
+                // By name: the store keeps children in this order.
+                let (total, ids) = st.children_by_name(folder, desc, start);
+                let entries = ids
+                    .take(limit as usize)
+                    .filter_map(|id| st.item(id))
+                    .map(render)
+                    .collect();
+                (total, entries)
+            };
         let end = start + entries.len();
         let order = json!([{"by": "type", "direction": "ASC"},
             {"by": sort, "direction": if desc { "DESC" } else { "ASC" }}]);

@@ -4,6 +4,15 @@
 //!
 //! Bytes stream to disk while their SHA-1 is computed; nothing is buffered
 //! whole in memory, and metadata is committed only after the blob is durable.
+//! Hashing and file writes run on blocking threads ([`Sink`]), fed chunk by
+//! chunk from the request body, so the async workers only move bytes.
+//!
+//! Chunked uploads write each part at its offset into one file per session
+//! and keep a running SHA-1 over the in-order prefix of that file
+//! ([`PrefixDigest`]): a part that arrives in order is hashed for the whole
+//! file as it streams; parts that arrive early are hashed, once the gap
+//! before them is filled, by a background catch-up. The commit hashes only
+//! what is left (nothing, usually) and links the file into the blob store.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -28,7 +37,9 @@ use crate::http::errors::{ApiError, ApiResult};
 use crate::http::{blocking, id_of, if_match, Caller, JsonBody, Params};
 use crate::state::Shared;
 use crate::store::blobs::hex;
-use crate::store::{random_token, BlobInfo, BlobWriter, Kind, Part, Session, StoreError, Target};
+use crate::store::{
+    random_token, BlobInfo, BlobWriter, Kind, Part, PrefixDigest, Session, StoreError, Target,
+};
 
 /// Upload conflicts carry one conflicting item as an object, as Box sends it.
 fn upload_error(e: StoreError) -> ApiError {
@@ -87,18 +98,23 @@ async fn receive(shared: &Arc<Shared>, req: Request) -> ApiResult<(Value, BlobIn
             ));
         }
         let store = shared.store.clone();
-        let mut writer = blocking(move || {
+        let writer = blocking(move || {
             store
                 .blobs()
                 .writer()
                 .map_err(|e| io_error("creating an upload file", e))
         })
         .await?;
+        let mut sink = Sink::start(writer);
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            writer
-                .write(&chunk)
-                .map_err(|e| io_error("writing an upload", e))?;
+            if !sink.send(chunk).await {
+                break;
+            }
         }
+        let writer = sink
+            .finish()
+            .await
+            .map_err(|e| io_error("writing an upload", e))?;
         blob = Some(finish(writer).await?);
     }
     let attributes = attributes
@@ -114,6 +130,52 @@ fn io_error(what: &str, e: std::io::Error) -> ApiError {
         "internal_server_error",
         "Internal Server Error",
     )
+}
+
+/// Something bytes are written into on a blocking thread.
+trait Consume: Send + 'static {
+    fn consume(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+impl Consume for BlobWriter {
+    fn consume(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write(bytes)
+    }
+}
+
+/// Feeds request-body chunks to a [`Consume`] on a blocking thread, so the
+/// hashing and file writes do not run on (and stall) the async workers; a
+/// few chunks are queued so receiving and hashing overlap.
+struct Sink<C> {
+    tx: tokio::sync::mpsc::Sender<bytes::Bytes>,
+    task: tokio::task::JoinHandle<std::io::Result<C>>,
+}
+
+impl<C: Consume> Sink<C> {
+    fn start(mut consumer: C) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
+        let task = tokio::task::spawn_blocking(move || {
+            while let Some(chunk) = rx.blocking_recv() {
+                consumer.consume(&chunk)?;
+            }
+            Ok(consumer)
+        });
+        Self { tx, task }
+    }
+
+    /// Queues a chunk; `false` when the consumer has stopped on an error
+    /// (which [`Sink::finish`] returns).
+    async fn send(&mut self, chunk: bytes::Bytes) -> bool {
+        self.tx.send(chunk).await.is_ok()
+    }
+
+    /// Waits for every queued chunk to be consumed.
+    async fn finish(self) -> std::io::Result<C> {
+        drop(self.tx);
+        self.task
+            .await
+            .map_err(|e| std::io::Error::other(format!("upload writer failed: {e}")))?
+    }
 }
 
 async fn finish(writer: BlobWriter) -> ApiResult<BlobInfo> {
@@ -355,6 +417,8 @@ fn new_session(shared: &Shared, user: u64, target: Target, file_size: u64) -> Ap
         expires_at: Utc::now() + chrono::Duration::days(7),
         committed: None,
         committing: false,
+        receiving: Default::default(),
+        prefix: Default::default(),
     };
     let body = session_json(shared, &s);
     let id = s.id.clone();
@@ -467,6 +531,148 @@ fn digest_mismatch(what: &str) -> ApiError {
     )
 }
 
+/// Receives one part: writes it at its offset into the session's data file
+/// (or nowhere, when the part is a repeat of one already stored), hashing
+/// it for its `Digest` and, when it is next in order, for the whole file.
+struct PartWriter {
+    file: Option<std::fs::File>,
+    pos: u64,
+    part: Sha1,
+    prefix: Option<tokio::sync::OwnedMutexGuard<PrefixDigest>>,
+    /// The prefix digest before this part, restored unless the part is
+    /// accepted (also when the request is dropped half way).
+    before: Option<PrefixDigest>,
+    accepted: bool,
+}
+
+impl Drop for PartWriter {
+    fn drop(&mut self) {
+        if !self.accepted {
+            if let (Some(p), Some(before)) = (self.prefix.as_mut(), self.before.take()) {
+                **p = before;
+            }
+        }
+    }
+}
+
+impl Consume for PartWriter {
+    fn consume(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.part.update(bytes);
+        if let Some(p) = self.prefix.as_mut() {
+            p.hasher.update(bytes);
+            p.end += bytes.len() as u64;
+        }
+        if let Some(f) = &self.file {
+            std::os::unix::fs::FileExt::write_all_at(f, bytes, self.pos)?;
+        }
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// Releases a part's offset when its upload ends, however it ends.
+struct Receiving<'a> {
+    shared: &'a Shared,
+    id: &'a str,
+    offset: u64,
+}
+
+impl Drop for Receiving<'_> {
+    fn drop(&mut self) {
+        let mut sessions = self
+            .shared
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = sessions.get_mut(self.id) {
+            s.receiving.remove(&self.offset);
+        }
+    }
+}
+
+/// Opens (creating) a session's data file; a new file's directory entry
+/// is made durable with a data directory.
+fn open_session_data(shared: &Shared, id: &str) -> std::io::Result<std::fs::File> {
+    let blobs = shared.store.blobs();
+    let path = blobs.session_data(id);
+    if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path) {
+        return Ok(f);
+    }
+    let dir = blobs.session_dir(id);
+    std::fs::create_dir_all(&dir)?;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)?;
+    if blobs.durable() {
+        crate::store::blobs::sync_dir(&dir)?;
+    }
+    Ok(f)
+}
+
+/// Hashes recorded parts that directly follow the prefix digest into it,
+/// from the session's data file, until a gap (or the end) is reached.
+fn catch_up(shared: &Shared, id: &str, prefix: &mut PrefixDigest) -> std::io::Result<()> {
+    let data = shared.store.blobs().session_data(id);
+    let mut file: Option<std::fs::File> = None;
+    let mut buf = vec![0u8; 1024 * 1024];
+    loop {
+        let next = {
+            let sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            sessions
+                .get(id)
+                .and_then(|s| s.parts.get(&prefix.end))
+                .map(|p| (p.size, p.path.clone()))
+        };
+        let Some((size, path)) = next else {
+            return Ok(());
+        };
+        // Parts of sessions persisted by older versions are files of their own.
+        let (src, mut at) = if path == data {
+            (&data, prefix.end)
+        } else {
+            (&path, 0)
+        };
+        if file.is_none() || src != &data {
+            file = Some(std::fs::File::open(src)?);
+        }
+        let f = file.as_ref().expect("opened above");
+        let mut left = size;
+        while left > 0 {
+            let n = buf.len().min(left as usize);
+            std::os::unix::fs::FileExt::read_exact_at(f, &mut buf[..n], at)?;
+            prefix.hasher.update(&buf[..n]);
+            at += n as u64;
+            left -= n as u64;
+        }
+        prefix.end += size;
+        if src != &data {
+            file = None;
+        }
+    }
+}
+
+/// Advances a session's prefix digest over parts that arrived ahead of it,
+/// in the background (the part's answer does not wait). Skips when someone
+/// else holds the digest: they catch up when they are done.
+fn spawn_catch_up(shared: &Arc<Shared>, id: &str, prefix: Arc<tokio::sync::Mutex<PrefixDigest>>) {
+    let Ok(mut guard) = prefix.try_lock_owned() else {
+        return;
+    };
+    let shared = shared.clone();
+    let id = id.to_string();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = catch_up(&shared, &id, &mut guard) {
+            tracing::warn!(error = %e, "hashing upload parts ahead of the commit");
+        }
+    });
+}
+
+fn part_error(e: std::io::Error) -> ApiError {
+    io_error("part write", e)
+}
+
 /// `PUT /api/2.0/files/upload_sessions/{id}`: one part.
 pub async fn upload_part(
     State(shared): State<Arc<Shared>>,
@@ -495,50 +701,102 @@ pub async fn upload_part(
             "Parts must start at a multiple of the part size and be exactly one part long",
         ));
     }
-    if s.parts.get(&start).is_some_and(|p| p.sha1 != want_sha1) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "range_overlaps_existing_part",
-            "A different part was already uploaded at this offset",
-        ));
-    }
-    let dir = shared.store.blobs().tmp_dir();
-    let mut file = tempfile::NamedTempFile::new_in(&dir).map_err(|e| io_error("part file", e))?;
-    let mut hasher = Sha1::new();
+    // Claim the offset; a repeat of a stored part is checked, not rewritten.
+    let (repeat, prefix) = {
+        let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let s = sessions.get_mut(&id).ok_or_else(missing_session)?;
+        if s.committed.is_some() || s.committing {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "session_committed",
+                "The upload session is being or has been committed",
+            ));
+        }
+        let repeat = match s.parts.get(&start) {
+            Some(p) if p.sha1 != want_sha1 || p.size != size => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "range_overlaps_existing_part",
+                    "A different part was already uploaded at this offset",
+                ))
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if !s.receiving.insert(start) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "range_overlaps_existing_part",
+                "This part is being uploaded by another request",
+            ));
+        }
+        (repeat, s.prefix.clone())
+    };
+    let _receiving = Receiving {
+        shared: &shared,
+        id: &id,
+        offset: start,
+    };
+    // Hash for the whole file while streaming when this part is next in order.
+    let (prefix_guard, before) = match prefix.clone().try_lock_owned() {
+        Ok(g) if !repeat && g.end == start => {
+            let before = (*g).clone();
+            (Some(g), Some(before))
+        }
+        _ => (None, None),
+    };
+    let file = if repeat {
+        None
+    } else {
+        let (shared2, id2) = (shared.clone(), id.clone());
+        Some(blocking(move || open_session_data(&shared2, &id2).map_err(part_error)).await?)
+    };
+    let mut sink = Sink::start(PartWriter {
+        file,
+        pos: start,
+        part: Sha1::new(),
+        prefix: prefix_guard,
+        before,
+        accepted: false,
+    });
     let mut got = 0u64;
     let mut stream = body.into_data_stream();
+    let mut failure = None;
     while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::bad_request("bad_request", "Broken request body"))?;
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(_) => {
+                failure = Some(ApiError::bad_request("bad_request", "Broken request body"));
+                break;
+            }
+        };
         got += chunk.len() as u64;
         if got > size {
-            return Err(range_error("The body is longer than the Content-Range"));
+            failure = Some(range_error("The body is longer than the Content-Range"));
+            break;
         }
-        hasher.update(&chunk);
-        std::io::Write::write_all(&mut file, &chunk).map_err(|e| io_error("part write", e))?;
+        if !sink.send(chunk).await {
+            break;
+        }
     }
-    if got != size {
-        return Err(range_error(
+    let mut w = sink.finish().await.map_err(part_error)?;
+    if failure.is_none() && got != size {
+        failure = Some(range_error(
             "The body length does not match the Content-Range",
         ));
     }
-    let sha1 = hex(&hasher.finalize());
-    if sha1 != want_sha1 {
-        return Err(digest_mismatch("part"));
+    let sha1 = hex(&std::mem::take(&mut w.part).finalize());
+    if failure.is_none() && sha1 != want_sha1 {
+        failure = Some(digest_mismatch("part"));
     }
-    let dir = shared.store.blobs().session_dir(&id);
-    std::fs::create_dir_all(&dir).map_err(|e| io_error("session dir", e))?;
-    let durable = shared.store.blobs().durable();
-    if durable {
-        file.as_file()
-            .sync_all()
-            .map_err(|e| io_error("part sync", e))?;
+    if let Some(e) = failure {
+        return Err(e);
     }
-    let path = dir.join(format!("{start:020}-{sha1}"));
-    file.persist(&path)
-        .map_err(|e| io_error("part persist", e.error))?;
-    if durable {
-        crate::store::blobs::sync_dir(&dir).map_err(|e| io_error("session dir sync", e))?;
+    let path = shared.store.blobs().session_data(&id);
+    if let Some(f) = w.file.take() {
+        if shared.store.blobs().durable() {
+            blocking(move || f.sync_data().map_err(part_error)).await?;
+        }
     }
     let part = Part {
         part_id: format!("{:08X}", start / s.part_size),
@@ -547,16 +805,22 @@ pub async fn upload_part(
         sha1: sha1.clone(),
         path,
     };
-    let out =
-        json!({"part": {"part_id": part.part_id, "offset": start, "size": size, "sha1": sha1}});
-    let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-    let s = sessions.get_mut(&id).ok_or_else(missing_session)?;
-    if let Some(old) = s.parts.insert(start, part) {
-        if old.path != s.parts[&start].path {
-            let _ = std::fs::remove_file(old.path);
+    let out = json!({"part": part_json(&part)});
+    if !repeat {
+        // Recorded before the prefix digest that covers it is let go.
+        let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let s = sessions.get_mut(&id).ok_or_else(missing_session)?;
+        s.parts.insert(start, part);
+        if let Err(e) = persist_session(&shared, &sessions, &id) {
+            if let Some(s) = sessions.get_mut(&id) {
+                s.parts.remove(&start);
+            }
+            return Err(e);
         }
     }
-    persist_session(&shared, &sessions, &id)?;
+    w.accepted = true;
+    drop(w);
+    spawn_catch_up(&shared, &id, prefix);
     Ok(Json(out))
 }
 
@@ -694,29 +958,40 @@ pub async fn commit(
             id: &id,
         }
     };
-    let store = shared.store.clone();
-    let paths: Vec<PathBuf> = uploaded.iter().map(|p| p.path.clone()).collect();
+    // Wait for whoever is hashing the prefix, hash what is left, and link
+    // the session's file into the blob store: no second copy, no re-read of
+    // what the parts already hashed.
+    let mut prefix = s.prefix.clone().lock_owned().await;
+    let (shared2, id2) = (shared.clone(), id.clone());
+    let file_size = s.file_size;
     let blob = blocking(move || {
-        let mut w = store.blobs().writer().map_err(|e| io_error("commit", e))?;
-        let mut buf = vec![0u8; 64 * 1024];
-        for p in &paths {
-            let mut f = std::fs::File::open(p).map_err(|e| io_error("commit read", e))?;
-            loop {
-                let n = std::io::Read::read(&mut f, &mut buf)
-                    .map_err(|e| io_error("commit read", e))?;
-                if n == 0 {
-                    break;
-                }
-                w.write(&buf[..n])
-                    .map_err(|e| io_error("commit write", e))?;
-            }
+        catch_up(&shared2, &id2, &mut prefix).map_err(|e| io_error("commit read", e))?;
+        if prefix.end != file_size {
+            return Err(ApiError::bad_request(
+                "invalid_parts",
+                "The uploaded parts do not cover the whole file",
+            ));
         }
-        w.finish().map_err(|e| io_error("commit finish", e))
+        let sha1 = hex(&prefix.hasher.clone().finalize());
+        if sha1 != want_sha1 {
+            return Err(digest_mismatch("file"));
+        }
+        let blobs = shared2.store.blobs();
+        let data = blobs.session_data(&id2);
+        let parts: Vec<PathBuf> = {
+            let sessions = shared2.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            let s = sessions.get(&id2).ok_or_else(missing_session)?;
+            s.parts.values().map(|p| p.path.clone()).collect()
+        };
+        if parts.iter().all(|p| p == &data) {
+            blobs
+                .adopt(&data, &sha1, file_size)
+                .map_err(|e| io_error("commit", e))
+        } else {
+            assemble_legacy(blobs, &parts)
+        }
     })
     .await?;
-    if blob.sha1 != want_sha1 {
-        return Err(digest_mismatch("file"));
-    }
     let user = caller.user;
     let attrs = body.attributes.unwrap_or(Value::Null);
     let m = if_match(&headers);
@@ -744,6 +1019,26 @@ pub async fn commit(
         let _ = std::fs::remove_dir_all(shared.store.blobs().session_dir(&id));
     }
     committed_file(&shared, fid, &params)
+}
+
+/// Copies the parts of a session persisted by an older version (a file per
+/// part) into a new blob.
+fn assemble_legacy(blobs: &crate::store::BlobStore, parts: &[PathBuf]) -> ApiResult<BlobInfo> {
+    let mut w = blobs.writer().map_err(|e| io_error("commit", e))?;
+    let mut buf = vec![0u8; 1024 * 1024];
+    for p in parts {
+        let mut f = std::fs::File::open(p).map_err(|e| io_error("commit read", e))?;
+        loop {
+            let n =
+                std::io::Read::read(&mut f, &mut buf).map_err(|e| io_error("commit read", e))?;
+            if n == 0 {
+                break;
+            }
+            w.write(&buf[..n])
+                .map_err(|e| io_error("commit write", e))?;
+        }
+    }
+    w.finish().map_err(|e| io_error("commit finish", e))
 }
 
 /// `DELETE /api/2.0/files/upload_sessions/{id}`.
