@@ -81,6 +81,10 @@ pub struct RunArgs {
     /// Skip the official Python SDK (no virtualenv, no PyPI).
     #[arg(long)]
     pub no_sdk: bool,
+    /// Skip the official SDK in the download case only (it downloads at a
+    /// few MiB/s: at 1 GiB each run takes minutes).
+    #[arg(long)]
+    pub no_sdk_download: bool,
     /// Only these cases (comma separated: upload, sink, simple, download, latency, list, page, gets).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,

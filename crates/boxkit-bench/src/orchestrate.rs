@@ -606,7 +606,7 @@ pub fn main(mut args: RunArgs) -> Result<(), String> {
         cases.push(Case {
             key: "download",
             title: format!("download {} MiB", args.size_mib),
-            variants: download_variants(&emu, &file_id, true),
+            variants: download_variants(&emu, &file_id, !args.no_sdk_download),
         });
     }
     if let (Some(s), Some(id)) = (&slow, &slow_file_id) {
