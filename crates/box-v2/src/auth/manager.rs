@@ -6,10 +6,15 @@
 //! refreshed while it waited) and only then asks the [`Authenticator`]. So N
 //! concurrent calls on an expired token make exactly one refresh.
 //!
+//! Across processes sharing one [`TokenStore`] (a file, Redis), the refresh
+//! also holds the store's refresh lock ([`TokenStore::lock_refresh`]) and
+//! reads the store again under it: the first process to get the lock
+//! refreshes, the others find its new token and use it.
+//!
 //! The new token is saved to the [`TokenStore`] before anyone uses it
 //! (refresh tokens rotate and are single use). When the server answers
 //! `invalid_grant`, the store is read once more: another process sharing it
-//! may have refreshed first.
+//! without its lock may have refreshed first.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -173,18 +178,41 @@ impl TokenManager {
 
     async fn refresh(&self, rejected: Option<&SecretString>) -> Result<SecretString> {
         let _single_flight = self.refresh_lock.lock().await;
-        // Double-check: someone may have refreshed while we waited.
-        let mut cur = self.current.read().await.clone();
-        if cur.is_none() {
-            cur = match self.store.load().await? {
+        // Double-check: another task of this process may have refreshed while we waited.
+        if let Some(c) = self.current.read().await.as_ref() {
+            if self.usable(c, rejected) {
+                return Ok(c.access_token().clone());
+            }
+        }
+        // Then the same across processes sharing the store: hold its lock
+        // while re-reading, refreshing and saving.
+        let shared = self.store.lock_refresh().await?;
+        let result = self.refresh_locked(rejected).await;
+        if let Err(e) = shared.release().await {
+            tracing::warn!(error = %e, "could not release the token store's refresh lock");
+        }
+        result
+    }
+
+    /// Whether `token` may be used: not expiring within the margin and not
+    /// the one the server just rejected.
+    fn usable(&self, token: &AccessToken, rejected: Option<&SecretString>) -> bool {
+        let was_rejected =
+            rejected.is_some_and(|r| r.expose_secret() == token.access_token().expose_secret());
+        !was_rejected && !token.expires_within(self.margin)
+    }
+
+    async fn refresh_locked(&self, rejected: Option<&SecretString>) -> Result<SecretString> {
+        // The store first: another process sharing it may have refreshed.
+        let cur = match self.store.load().await? {
+            Some(t) => Some(t),
+            None => match self.current.read().await.clone() {
                 Some(t) => Some(t),
                 None => self.authenticator.initial(),
-            };
-        }
+            },
+        };
         if let Some(c) = &cur {
-            let was_rejected =
-                rejected.is_some_and(|r| r.expose_secret() == c.access_token().expose_secret());
-            if !was_rejected && !c.expires_within(self.margin) {
+            if self.usable(c, rejected) {
                 *self.current.write().await = Some(c.clone());
                 return Ok(c.access_token().clone());
             }
@@ -196,8 +224,8 @@ impl TokenManager {
         {
             Ok(t) => t,
             Err(e) if e.code() == Some("invalid_grant") => {
-                // Another process sharing the store may have rotated the
-                // refresh token first: re-read the store once.
+                // Another process sharing the store without its lock may have
+                // rotated the refresh token first: re-read the store once.
                 match self.store.load().await? {
                     Some(stored) if cur.as_ref().is_none_or(|c| !c.same_access(&stored)) => {
                         tracing::info!("invalid_grant, but the token store holds a newer token");

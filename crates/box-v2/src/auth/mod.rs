@@ -2,7 +2,8 @@
 //! the grants that obtain them.
 //!
 //! - [`token`]: [`AccessToken`] (secrets in `SecretString`, never printed).
-//! - [`store`]: the [`TokenStore`] trait and in-memory, file and callback stores.
+//! - [`store`]: the [`TokenStore`] trait and in-memory, file and callback stores; the
+//!   file store and `RedisTokenStore` (feature `redis`) are shared by many processes.
 //! - [`manager`]: single-flight refresh ahead of expiry and after a `401`.
 //! - Grants, each an [`Authenticator`]: [`DeveloperToken`], [`OAuth2`] (authorization code),
 //!   [`ClientCredentials`], [`JwtAuth`].
@@ -12,6 +13,8 @@ pub mod developer;
 pub mod jwt;
 pub mod manager;
 pub mod oauth;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod store;
 pub mod token;
 
@@ -26,7 +29,11 @@ pub use ccg::{ClientCredentials, Subject};
 pub use developer::DeveloperToken;
 pub use jwt::{JwtAlgorithm, JwtAuth};
 pub use oauth::{Authorization, OAuth2};
-pub use store::{CallbackTokenStore, FileTokenStore, InMemoryTokenStore, TokenStore};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisTokenStore;
+pub use store::{
+    CallbackTokenStore, FileTokenStore, HeldLock, InMemoryTokenStore, RefreshLock, TokenStore,
+};
 pub use token::AccessToken;
 
 pub(crate) use manager::TokenEndpoint;
