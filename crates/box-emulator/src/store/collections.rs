@@ -119,7 +119,8 @@ impl Tx<'_> {
 
     /// Records an event about an item for one user only.
     fn user_event(&mut self, event_type: &str, item: u64, user: u64) {
-        let Some(snapshot) = self.st.items.get(&item).cloned() else {
+        let Some((snapshot, version_number)) = self.st.items.get(&item).map(super::event_item)
+        else {
             return;
         };
         let seq = self.id();
@@ -130,6 +131,7 @@ impl Tx<'_> {
                 user,
                 event_type: event_type.into(),
                 item: snapshot,
+                version_number,
                 created_by: user,
                 created_at: Utc::now(),
                 source: None,

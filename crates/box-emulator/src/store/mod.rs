@@ -36,6 +36,15 @@ pub use model::*;
 pub use sessions::{Part, PrefixDigest, Session, Target};
 use sqlite::{row, Db, Table, Write};
 
+/// The row of one version of `file`.
+fn version_row(file: u64, v: &Version) -> Write {
+    let r = VersionRow {
+        file,
+        version: v.clone(),
+    };
+    row(Table::Version, format!("{file}/{}", v.id), Some(&r))
+}
+
 /// Why a store operation failed. The v2 layer maps these to Box error bodies.
 #[derive(Debug, Clone)]
 pub enum StoreError {
@@ -244,7 +253,8 @@ impl Store {
             next_id: 1,
             ..State::default()
         };
-        if let Some(db) = &db {
+        let mut db = db;
+        if let Some(db) = &mut db {
             load(&mut st, db).map_err(std::io::Error::other)?;
         }
         Ok(Arc::new(Self {
@@ -320,24 +330,70 @@ impl Store {
     pub fn create_user(&self, name: &str, login: &str) -> StoreResult<User> {
         self.write(|tx| tx.create_user(name, login))
     }
+
+    /// Figures about the database (`None` without a data directory), for
+    /// growth measurements.
+    pub fn db_stats(&self) -> Option<DbStats> {
+        let guard = self.lock();
+        let db = guard.db.as_ref()?;
+        let (stored_bytes, rows) = db.stored(None).ok()?;
+        Some(DbStats {
+            bytes_written: db.bytes_written(),
+            stored_bytes,
+            rows,
+        })
+    }
 }
 
-fn load(st: &mut State, db: &Db) -> rusqlite::Result<()> {
+/// Figures about the database, from [`Store::db_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbStats {
+    /// Bytes of record JSON written since the store was opened.
+    pub bytes_written: u64,
+    /// Bytes of record JSON stored now.
+    pub stored_bytes: u64,
+    /// Records stored now.
+    pub rows: u64,
+}
+
+fn load(st: &mut State, db: &mut Db) -> rusqlite::Result<()> {
     let mut max_id = 0;
     for (_, u) in db.load::<User>(Table::User)? {
         max_id = max_id.max(u.id);
         st.users.insert(u.id, u);
     }
+    // Rows written before versions had rows of their own carry them inline:
+    // they are rewritten in the current layout once, here.
+    let mut migrate = Vec::new();
     for (_, i) in db.load::<Item>(Table::Item)? {
         max_id = max_id.max(i.id);
         for v in &i.versions {
             max_id = max_id.max(v.id);
+            migrate.push(version_row(i.id, v));
+        }
+        if !i.versions.is_empty() {
+            migrate.push(row(Table::Item, i.id, Some(&ItemRow::from(&i))));
         }
         st.link(i.parent, i.id);
         let id = i.id;
         st.items.insert(id, i);
         st.reindex(id);
     }
+    let mut versions = db.load::<VersionRow>(Table::Version)?;
+    // Version ids grow with time: id order is upload order, oldest first.
+    versions.sort_by_key(|(_, r)| r.version.id);
+    for (key, r) in versions {
+        max_id = max_id.max(r.version.id);
+        match st.items.get_mut(&r.file) {
+            Some(item) if !item.versions.iter().any(|v| v.id == r.version.id) => {
+                item.versions.push(r.version)
+            }
+            Some(_) => {}
+            // A version of a file that is gone: drop the stray row.
+            None => migrate.push((Table::Version, key, None)),
+        }
+    }
+    db.apply(&migrate)?;
     for (_, c) in db.load::<Collaboration>(Table::Collab)? {
         max_id = max_id.max(c.id);
         st.collabs.insert(c.id, c);
@@ -623,6 +679,13 @@ impl State {
     }
 }
 
+/// What an event keeps of its item: a snapshot with the current version
+/// only, and for a file its number of versions.
+fn event_item(item: &Item) -> (Item, Option<u64>) {
+    let count = (item.kind == Kind::File).then_some(item.versions.len() as u64);
+    (item.snapshot(), count)
+}
+
 fn check_name(name: &str) -> StoreResult<()> {
     let bad = name.is_empty()
         || name.chars().count() > 255
@@ -712,7 +775,24 @@ impl Tx<'_> {
                 let id = key.parse::<u64>().ok();
                 match table {
                     Table::User => row(t, key, id.and_then(|k| st.users.get(&k))),
-                    Table::Item => row(t, key, id.and_then(|k| st.items.get(&k))),
+                    Table::Item => row(
+                        t,
+                        key,
+                        id.and_then(|k| st.items.get(&k))
+                            .map(ItemRow::from)
+                            .as_ref(),
+                    ),
+                    Table::Version => {
+                        let found = key.split_once('/').and_then(|(file, version)| {
+                            let (file, version): (u64, u64) =
+                                (file.parse().ok()?, version.parse().ok()?);
+                            let item: &Item = st.items.get(&file)?;
+                            // New versions are at the end: search from there.
+                            let v = item.versions.iter().rev().find(|v| v.id == version)?;
+                            Some(version_row(file, v))
+                        });
+                        found.unwrap_or((t, key.clone(), None))
+                    }
                     Table::Collab => row(t, key, id.and_then(|k| st.collabs.get(&k))),
                     Table::Event => row(t, key, id.and_then(|k| st.events.get(&k))),
                     Table::Comment => row(t, key, id.and_then(|k| st.comments.get(&k))),
@@ -735,6 +815,14 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Appends a version to a file (it becomes current) and marks its row.
+    fn push_version(&mut self, file: u64, version: Version) -> StoreResult<()> {
+        let vid = version.id;
+        self.item_mut(file)?.versions.push(version);
+        self.touch(Table::Version, format!("{file}/{vid}"));
+        Ok(())
+    }
+
     fn item_mut(&mut self, id: u64) -> StoreResult<&mut Item> {
         self.touch(Table::Item, id);
         self.st.items.get_mut(&id).ok_or(StoreError::NotFound)
@@ -748,7 +836,7 @@ impl Tx<'_> {
     /// Records an event about `source` (a comment, a task…) on item `id`
     /// for everyone watching the item; `None` makes the item the source.
     pub fn event_from(&mut self, event_type: &str, id: u64, by: u64, source: Option<EventSource>) {
-        let Some(item) = self.st.items.get(&id).cloned() else {
+        let Some((item, version_number)) = self.st.items.get(&id).map(event_item) else {
             return;
         };
         for user in self.st.watchers(id) {
@@ -760,6 +848,7 @@ impl Tx<'_> {
                     user,
                     event_type: event_type.into(),
                     item: item.clone(),
+                    version_number,
                     created_by: by,
                     created_at: Utc::now(),
                     source: source.clone(),
@@ -943,14 +1032,17 @@ impl Tx<'_> {
         }
         let id = self.new_item(Kind::File, parent, name, user)?;
         let vid = self.id();
-        let item = self.item_mut(id)?;
-        item.versions.push(Version {
-            id: vid,
-            sha1: blob.sha1.clone(),
-            size: blob.size,
-            created_at: item.created_at,
-            modified_by: user,
-        });
+        let created_at = self.item_mut(id)?.created_at;
+        self.push_version(
+            id,
+            Version {
+                id: vid,
+                sha1: blob.sha1.clone(),
+                size: blob.size,
+                created_at,
+                modified_by: user,
+            },
+        )?;
         self.event("ITEM_UPLOAD", id, user);
         Ok(id)
     }
@@ -978,18 +1070,21 @@ impl Tx<'_> {
             }
         }
         let vid = self.id();
+        let now = Utc::now();
+        self.push_version(
+            id,
+            Version {
+                id: vid,
+                sha1: blob.sha1.clone(),
+                size: blob.size,
+                created_at: now,
+                modified_by: user,
+            },
+        )?;
         let item = self.item_mut(id)?;
         if let Some(name) = new_name {
             item.name = name.into();
         }
-        let now = Utc::now();
-        item.versions.push(Version {
-            id: vid,
-            sha1: blob.sha1.clone(),
-            size: blob.size,
-            created_at: now,
-            modified_by: user,
-        });
         item.etag += 1;
         item.modified_at = now;
         item.modified_by = user;
@@ -1246,6 +1341,9 @@ impl Tx<'_> {
         for i in ids {
             if let Some(gone) = self.st.items.remove(&i) {
                 self.st.unlink(gone.parent, i);
+                for v in &gone.versions {
+                    self.touch(Table::Version, format!("{i}/{}", v.id));
+                }
             }
             self.st.reindex(i);
             self.st.children_index.remove(&i);
@@ -1284,13 +1382,16 @@ impl Tx<'_> {
             .clone();
         let new_id = self.id();
         let now = Utc::now();
+        self.push_version(
+            id,
+            Version {
+                id: new_id,
+                created_at: now,
+                modified_by: user,
+                ..old
+            },
+        )?;
         let it = self.item_mut(id)?;
-        it.versions.push(Version {
-            id: new_id,
-            created_at: now,
-            modified_by: user,
-            ..old
-        });
         it.etag += 1;
         it.modified_at = now;
         Ok(new_id)
@@ -1321,6 +1422,7 @@ impl Tx<'_> {
             ));
         }
         self.item_mut(id)?.versions.remove(pos);
+        self.touch(Table::Version, format!("{id}/{vid}"));
         Ok(())
     }
 
@@ -1383,6 +1485,9 @@ impl Tx<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod growth_tests;
 
 #[cfg(test)]
 mod index_tests {

@@ -110,6 +110,9 @@ pub struct Item {
     /// Set when the item itself was moved to the trash.
     pub trashed_at: Option<DateTime<Utc>>,
     /// File versions, oldest first; the last one is current. Empty for folders.
+    /// Persisted as one row per version (see [`ItemRow`]), so adding a
+    /// version writes one small row, not the whole history again.
+    #[serde(default)]
     pub versions: Vec<Version>,
     /// Shared link, if any.
     pub shared_link: Option<SharedLink>,
@@ -129,6 +132,116 @@ impl Item {
     pub fn file_size(&self) -> u64 {
         self.current().map_or(0, |v| v.size)
     }
+
+    /// A copy of the item as it is now with only its current version, for
+    /// an event: its size does not grow with the file's history.
+    pub fn snapshot(&self) -> Item {
+        let Item {
+            id,
+            kind,
+            owner,
+            name,
+            parent,
+            description,
+            tags,
+            created_at,
+            modified_at,
+            etag,
+            trashed_at,
+            versions,
+            shared_link,
+            created_by,
+            modified_by,
+        } = self;
+        Item {
+            id: *id,
+            kind: *kind,
+            owner: *owner,
+            name: name.clone(),
+            parent: *parent,
+            description: description.clone(),
+            tags: tags.clone(),
+            created_at: *created_at,
+            modified_at: *modified_at,
+            etag: *etag,
+            trashed_at: *trashed_at,
+            versions: versions.last().cloned().into_iter().collect(),
+            shared_link: shared_link.clone(),
+            created_by: *created_by,
+            modified_by: *modified_by,
+        }
+    }
+}
+
+/// The persisted row of an [`Item`]: every field but the versions, which
+/// are rows of their own ([`VersionRow`]). Reads back as an `Item` with no
+/// versions; the store then adds them from their rows.
+#[derive(Serialize)]
+pub struct ItemRow<'a> {
+    id: u64,
+    kind: Kind,
+    owner: u64,
+    name: &'a str,
+    parent: Option<u64>,
+    description: &'a str,
+    tags: &'a [String],
+    created_at: DateTime<Utc>,
+    modified_at: DateTime<Utc>,
+    etag: u64,
+    trashed_at: Option<DateTime<Utc>>,
+    shared_link: &'a Option<SharedLink>,
+    created_by: u64,
+    modified_by: u64,
+}
+
+impl<'a> From<&'a Item> for ItemRow<'a> {
+    fn from(item: &'a Item) -> Self {
+        // Destructured in full: a field added to `Item` fails to compile
+        // here until it is persisted too.
+        let Item {
+            id,
+            kind,
+            owner,
+            name,
+            parent,
+            description,
+            tags,
+            created_at,
+            modified_at,
+            etag,
+            trashed_at,
+            versions: _,
+            shared_link,
+            created_by,
+            modified_by,
+        } = item;
+        ItemRow {
+            id: *id,
+            kind: *kind,
+            owner: *owner,
+            name,
+            parent: *parent,
+            description,
+            tags,
+            created_at: *created_at,
+            modified_at: *modified_at,
+            etag: *etag,
+            trashed_at: *trashed_at,
+            shared_link,
+            created_by: *created_by,
+            modified_by: *modified_by,
+        }
+    }
+}
+
+/// The persisted row of one file version, keyed `"<file id>/<version id>"`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VersionRow {
+    /// The file it is a version of.
+    pub file: u64,
+    /// The version.
+    #[serde(flatten)]
+    pub version: Version,
 }
 
 /// A collaboration: `user` may access `item` (and everything below it) with `role`.
@@ -157,8 +270,13 @@ pub struct Event {
     pub user: u64,
     /// Box event type (`ITEM_CREATE`, `ITEM_UPLOAD`, ...).
     pub event_type: String,
-    /// Snapshot of the source item at the time.
+    /// Snapshot of the source item at the time, with only its current
+    /// version ([`Item::snapshot`]).
     pub item: Item,
+    /// The file's number of versions at the time (its `version_number`);
+    /// the snapshot itself keeps only the current version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_number: Option<u64>,
     /// Who caused it.
     pub created_by: u64,
     /// When.

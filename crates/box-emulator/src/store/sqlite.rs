@@ -47,6 +47,8 @@ pub enum Table {
     Webhook,
     /// [`super::webhooks::SignatureKeys`], one row.
     SignatureKeys,
+    /// [`super::model::VersionRow`], keyed `"<file id>/<version id>"`.
+    Version,
 }
 
 impl Table {
@@ -69,6 +71,7 @@ impl Table {
             Table::Favorite => "favorite",
             Table::Webhook => "webhook",
             Table::SignatureKeys => "signature_keys",
+            Table::Version => "version",
         }
     }
 }
@@ -77,6 +80,8 @@ impl Table {
 #[derive(Debug)]
 pub struct Db {
     conn: Connection,
+    /// Bytes of JSON written so far (upserted rows).
+    written: u64,
 }
 
 /// One pending write: `Some(json)` upserts, `None` deletes.
@@ -99,7 +104,7 @@ impl Db {
                 tbl TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL,
                 PRIMARY KEY (tbl, key))",
         )?;
-        Ok(Self { conn })
+        Ok(Self { conn, written: 0 })
     }
 
     /// Loads every record of a table.
@@ -137,11 +142,14 @@ impl Db {
         let tx = self.conn.transaction()?;
         for (table, key, json) in writes {
             match json {
-                Some(json) => tx.execute(
-                    "INSERT INTO records (tbl, key, json) VALUES (?1, ?2, ?3)
+                Some(json) => {
+                    self.written += json.len() as u64;
+                    tx.execute(
+                        "INSERT INTO records (tbl, key, json) VALUES (?1, ?2, ?3)
                      ON CONFLICT(tbl, key) DO UPDATE SET json = excluded.json",
-                    params![table.name(), key, json],
-                )?,
+                        params![table.name(), key, json],
+                    )?
+                }
                 None => tx.execute(
                     "DELETE FROM records WHERE tbl = ?1 AND key = ?2",
                     params![table.name(), key],
@@ -149,6 +157,21 @@ impl Db {
             };
         }
         tx.commit()
+    }
+
+    /// Bytes of JSON written by [`Db::apply`] since the database was opened.
+    pub fn bytes_written(&self) -> u64 {
+        self.written
+    }
+
+    /// Bytes of JSON stored, and the number of rows, in one table or all.
+    pub fn stored(&self, table: Option<Table>) -> rusqlite::Result<(u64, u64)> {
+        self.conn.query_row(
+            "SELECT COALESCE(SUM(LENGTH(json)), 0), COUNT(*) FROM records
+             WHERE ?1 IS NULL OR tbl = ?1",
+            params![table.map(Table::name)],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )
     }
 }
 

@@ -272,15 +272,14 @@ impl Tx<'_> {
             let name = rename.unwrap_or_else(|| item.name.clone());
             let id = self.new_item(item.kind, into, &name, user)?;
             top.get_or_insert(id);
-            let versions = match item.current() {
-                Some(v) => vec![Version {
+            if let Some(v) = item.current() {
+                let version = Version {
                     id: self.id(),
                     ..v.clone()
-                }],
-                None => Vec::new(),
-            };
+                };
+                self.push_version(id, version)?;
+            }
             let it = self.item_mut(id)?;
-            it.versions = versions;
             it.description = item.description;
             it.tags = item.tags;
             if item.kind == Kind::Folder {

@@ -32,7 +32,17 @@ pub fn source_json(st: &crate::store::State, base: &str, e: &crate::store::Event
         Some(EventSource::Comment(c)) => super::comments::comment_json(st, c),
         Some(EventSource::Task(t)) => super::tasks::task_json(st, t),
         Some(EventSource::TaskAssignment(a)) => super::tasks::assignment_json(st, a),
-        None => item_json(st, base, &e.item, None),
+        None => {
+            let mut item = item_json(st, base, &e.item, None);
+            // The snapshot keeps only the current version: its number is
+            // kept with the event.
+            if let (Some(n), Some(m)) = (e.version_number, item.as_object_mut()) {
+                if m.contains_key("version_number") {
+                    m.insert("version_number".into(), json!(n.to_string()));
+                }
+            }
+            item
+        }
     }
 }
 
