@@ -87,7 +87,9 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
+        // Sub-second digits are kept when the value has them (Box sends
+        // `.869Z` in places): a value read and written back is the same instant.
+        s.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, false))
     }
 }
 
@@ -109,6 +111,20 @@ mod tests {
         let t = Timestamp::parse_rfc3339("2012-12-12T10:53:43-08:00").unwrap();
         assert_eq!(t.to_rfc3339(), "2012-12-12T10:53:43-08:00");
         assert_eq!(t.unix(), 1355338423);
+    }
+
+    #[test]
+    fn serialization_keeps_sub_second_digits() {
+        let t: Timestamp = serde_json::from_str("\"2020-06-26T18:44:45.869Z\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2020-06-26T18:44:45.869+00:00\""
+        );
+        let t: Timestamp = serde_json::from_str("\"2012-12-12T10:53:43-08:00\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2012-12-12T10:53:43-08:00\""
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //!   operation's response model (a failure names the JSON path);
 //! - every component schema round-trips through its model: a JSON value built
 //!   from the examples of the schema's properties decodes, and encodes back
-//!   to the same JSON.
+//!   to the same JSON (numbers by value, timestamps by instant). The schemas
+//!   that fail for errors in Box's spec are listed, each with its reason, in
+//!   `tests/spec-round-trip-known-failures.txt`.
 
 #[path = "support/schemas.rs"]
 mod schemas;
@@ -68,12 +70,17 @@ fn response_examples_decode_into_their_models() {
     );
 }
 
-/// A JSON value for `schema` built from its properties' examples.
+/// How many `$ref`s deep [`example`] follows (a bound for recursive schemas;
+/// `Files` → `File--Full` → `File` → `File--Mini` → `File--Base` needs 5).
+const MAX_REF_DEPTH: usize = 8;
+
+/// A JSON value for `schema` built from its properties' examples; `depth`
+/// counts the `$ref`s followed.
 fn example(spec: &Value, schema: &Value, depth: usize) -> Option<Value> {
     if let Some(e) = schema.get("example") {
         return Some(e.clone());
     }
-    if depth > 6 {
+    if depth > MAX_REF_DEPTH {
         return None;
     }
     if let Some(r) = schema["$ref"].as_str() {
@@ -81,12 +88,12 @@ fn example(spec: &Value, schema: &Value, depth: usize) -> Option<Value> {
         return example(spec, target, depth + 1);
     }
     if let Some(v) = schema["oneOf"].as_array().and_then(|v| v.first()) {
-        return example(spec, v, depth + 1);
+        return example(spec, v, depth);
     }
     let mut obj = Map::new();
     let mut is_object = false;
     for part in schema["allOf"].as_array().into_iter().flatten() {
-        match example(spec, part, depth + 1) {
+        match example(spec, part, depth) {
             Some(Value::Object(o)) => {
                 is_object = true;
                 obj.extend(o)
@@ -100,7 +107,7 @@ fn example(spec: &Value, schema: &Value, depth: usize) -> Option<Value> {
     if let Some(props) = schema["properties"].as_object() {
         is_object = true;
         for (k, p) in props {
-            if let Some(v) = example(spec, p, depth + 1) {
+            if let Some(v) = example(spec, p, depth) {
                 obj.insert(k.clone(), v);
             }
         }
@@ -110,10 +117,10 @@ fn example(spec: &Value, schema: &Value, depth: usize) -> Option<Value> {
     }
     match schema["type"].as_str() {
         Some("array") => Some(Value::Array(
-            example(spec, &schema["items"], depth + 1)
-                .into_iter()
-                .collect(),
+            example(spec, &schema["items"], depth).into_iter().collect(),
         )),
+        // A free-form object (`additionalProperties`) without an example.
+        Some("object") => Some(Value::Object(Map::new())),
         _ => schema["enum"].as_array().and_then(|e| e.first().cloned()),
     }
 }
@@ -132,11 +139,56 @@ fn strip_nulls(v: &Value) -> Value {
     }
 }
 
+/// JSON equality up to encoding: numbers by value (`1` is `1.0`, since a
+/// spec `number` is an `f64`), and strings that are RFC 3339 timestamps by the
+/// instant they name (`…45.869Z` is `…45.869+00:00`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::String(x), Value::String(y)) => {
+            x == y
+                || matches!(
+                    (
+                        chrono::DateTime::parse_from_rfc3339(x),
+                        chrono::DateTime::parse_from_rfc3339(y),
+                    ),
+                    (Ok(p), Ok(q)) if p == q
+                )
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The schemas that fail for errors in Box's spec, by name, with the reason.
+fn known_failures() -> std::collections::BTreeMap<String, String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/spec-round-trip-known-failures.txt"
+    );
+    std::fs::read_to_string(path)
+        .expect("read the known-failures list")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (name, reason) = l.split_once(": ").expect("`Name: reason`");
+            assert!(!reason.trim().is_empty(), "{name}: no reason given");
+            (name.to_owned(), reason.to_owned())
+        })
+        .collect()
+}
+
 #[test]
-#[ignore = "fails today: timestamps re-encode in another RFC 3339 form (`.869Z` -> `+00:00`), numbers as floats, and several spec examples omit required fields (`id` in entries); run with --ignored"]
 fn every_schema_round_trips_through_its_model() {
     let spec = spec();
+    let known = known_failures();
     let mut failures = Vec::new();
+    let mut failed = std::collections::BTreeSet::new();
     let mut checked = 0;
     for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
         let Some(input) = example(&spec, schema, 0) else {
@@ -144,16 +196,28 @@ fn every_schema_round_trips_through_its_model() {
         };
         let input = strip_nulls(&input);
         checked += 1;
-        match schemas::round_trip_schema(name, input.clone()) {
-            Some(Ok(out)) if strip_nulls(&out) == input => {}
-            Some(Ok(out)) => failures.push(format!(
-                "{name}: encodes differently:\n  in:  {input}\n  out: {out}"
-            )),
-            Some(Err(e)) => failures.push(format!("{name}: {e}")),
-            None => failures.push(format!("{name}: no model")),
+        let failure = match schemas::round_trip_schema(name, input.clone()) {
+            Some(Ok(out)) if same(&strip_nulls(&out), &input) => continue,
+            Some(Ok(out)) => format!("{name}: encodes differently:\n  in:  {input}\n  out: {out}"),
+            Some(Err(e)) => format!("{name}: {e}"),
+            None => format!("{name}: no model"),
+        };
+        failed.insert(name.clone());
+        if !known.contains_key(name) {
+            failures.push(failure);
         }
     }
-    println!("schemas round-tripped: {checked}");
+    let stale: Vec<&String> = known.keys().filter(|k| !failed.contains(*k)).collect();
+    println!(
+        "schemas round-tripped: {} of {checked} ({} known spec errors)",
+        checked - failed.len(),
+        failed.len()
+    );
+    assert!(checked >= 300, "only {checked} schemas had an example");
+    assert!(
+        stale.is_empty(),
+        "these pass now; remove them from the known-failures list: {stale:?}"
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} schemas fail:\n{}",
