@@ -141,6 +141,10 @@ id_type!(
     /// The id of an event in the event stream.
     EventId
 );
+id_type!(
+    /// The id of a group of users.
+    GroupId
+);
 
 impl FolderId {
     /// The raw id of every user's root folder ("All Files").

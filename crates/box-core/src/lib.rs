@@ -45,8 +45,8 @@ pub mod time;
 pub use body::{Body, ByteRange, ByteStream};
 pub use error::{Error, Result, ServerContext};
 pub use ids::{
-    CollaborationId, CommentId, EventId, FileId, FileVersionId, FolderId, ItemId, ItemKind, UserId,
-    WebLinkId,
+    CollaborationId, CommentId, EventId, FileId, FileVersionId, FolderId, GroupId, ItemId,
+    ItemKind, UserId, WebLinkId,
 };
 pub use memory::MemoryStorage;
 pub use model::*;

@@ -30,6 +30,7 @@ const CORE_IDS: &[(&str, &str)] = &[
     ("file", "FileId"),
     ("file_version", "FileVersionId"),
     ("folder", "FolderId"),
+    ("group", "GroupId"),
     ("user", "UserId"),
     ("web_link", "WebLinkId"),
 ];
@@ -584,11 +585,38 @@ impl<'a> Types<'a> {
                 doc(&format!("{description}\n\nThe JSON `type` picks the variant."))
             )
         } else {
+            // The first variant that parses, but a variant whose `type` has one
+            // value is only tried on JSON with that `type` (or none): a file
+            // must not parse as the `User` before it because both have an `id`.
+            let mut tries = String::new();
+            for (id, ty, tag) in &variants {
+                let make = if ty.starts_with("Box<") {
+                    format!("Self::{id}(Box::new(x))")
+                } else {
+                    format!("Self::{id}(x)")
+                };
+                let attempt = format!(
+                    "if let Ok(x) = serde_json::from_value(v.clone()) {{\nreturn Ok({make});\n}}\n"
+                );
+                match tag {
+                    Some(t) => tries.push_str(&format!(
+                        "if matches!(ty, None | Some({t:?})) {{\n{attempt}}}\n"
+                    )),
+                    None => tries.push_str(&attempt),
+                }
+            }
             format!(
-                "{}#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(untagged)]\n#[non_exhaustive]\n\
-                 pub enum {name} {{\n{body}}}\n",
+                "{}#[derive(Debug, Clone, PartialEq, Serialize)]\n#[serde(untagged)]\n#[non_exhaustive]\n\
+                 pub enum {name} {{\n{body}}}\n\n\
+                 impl<'de> Deserialize<'de> for {name} {{\n\
+                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n\
+                 let v = serde_json::Value::deserialize(d)?;\n\
+                 #[allow(unused_variables)]\n\
+                 let ty = v.get(\"type\").and_then(serde_json::Value::as_str);\n\
+                 {tries}Ok(Self::Other(v))\n}}\n}}\n",
                 doc(&format!(
-                    "{description}\n\nThe first variant the JSON parses as is taken."
+                    "{description}\n\nThe first variant the JSON parses as is taken; a variant whose \
+                     `type` has one value only for JSON of that `type` (or without one)."
                 ))
             )
         };
@@ -620,7 +648,7 @@ impl<'a> Types<'a> {
         );
         out.push_str(
             "use serde::{Deserialize, Serialize};\n\n\
-             #[allow(unused_imports)]\nuse box_core::{CollaborationId, CommentId, FileId, FileVersionId, FolderId, UserId, WebLinkId};\n\
+             #[allow(unused_imports)]\nuse box_core::{CollaborationId, CommentId, FileId, FileVersionId, FolderId, GroupId, UserId, WebLinkId};\n\
              #[allow(unused_imports)]\nuse super::ids::*;\n\n\
              /// Decodes one variant of a `oneOf`, naming the JSON path on failure.\n\
              fn variant<T: serde::de::DeserializeOwned, E: serde::de::Error>(v: serde_json::Value) -> Result<T, E> {\n\
@@ -636,7 +664,7 @@ impl<'a> Types<'a> {
     /// The `ids.rs` file: id types for path parameters box-core has no type for.
     pub fn render_ids(&self) -> String {
         let mut out = crate::header(
-            "Id types for the path parameters of Box's OpenAPI description that box-core has\n//! no type for (`group_id` → [`GroupId`]…). Each accepts a JSON string or number.",
+            "Id types for the path parameters of Box's OpenAPI description that box-core has\n//! no type for (`webhook_id` → [`WebhookId`]…). Each accepts a JSON string or number.",
         );
         for t in &self.local_ids {
             let what = snake(t.trim_end_matches("Id")).replace('_', " ");

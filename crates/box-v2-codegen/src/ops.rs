@@ -92,7 +92,7 @@ pub fn generate(spec: &Value, types: &mut Types<'_>) -> BTreeMap<String, String>
             "`{tag}`: the [`{handler}`] handler (`client.{module}()`) and its request builders."
         ));
         f.push_str(
-            "#[allow(unused_imports)]\nuse box_core::{CollaborationId, CommentId, FileId, FileVersionId, FolderId, Result, UserId, WebLinkId};\n\
+            "#[allow(unused_imports)]\nuse box_core::{CollaborationId, CommentId, FileId, FileVersionId, FolderId, GroupId, Result, UserId, WebLinkId};\n\
              use reqwest::Method;\n\n\
              #[allow(unused_imports)]\nuse super::ids::*;\n#[allow(unused_imports)]\nuse super::models;\n\
              use crate::op::{Host, Op};\nuse crate::Client;\n\n",

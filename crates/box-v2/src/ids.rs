@@ -1,12 +1,13 @@
 //! Id newtypes: box-core's (`FileId`, `FolderId`…) and, generated in
 //! [`crate::generated::ids`], one per other id-carrying path parameter of
-//! the spec (`GroupId`, `WebhookId`…). Each accepts `"12345"` (`&str`,
+//! the spec (`WebhookId`, `TaskId`…). Each accepts `"12345"` (`&str`,
 //! `String`) but not another kind of id, and decodes from a JSON string or
 //! number (a few Box endpoints send numbers).
 
 pub use crate::generated::ids::*;
 pub use box_core::{
-    CollaborationId, CommentId, EventId, FileId, FileVersionId, FolderId, UserId, WebLinkId,
+    CollaborationId, CommentId, EventId, FileId, FileVersionId, FolderId, GroupId, UserId,
+    WebLinkId,
 };
 
 /// Defines an id newtype (the same shape as box-core's).

@@ -38,6 +38,7 @@
 
 pub mod auth;
 pub mod client;
+mod convert;
 pub mod download;
 pub mod events;
 #[allow(

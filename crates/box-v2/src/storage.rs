@@ -96,10 +96,22 @@ impl Client {
         if tags == current.tags() {
             return Ok(current);
         }
+        // Box takes 1 to 100 tags on update (`maxItems: 100`): more is
+        // refused here, before a request. Removing the last tag sends `[]`,
+        // the only way Box clears tags (`null` and `""` are ignored).
+        if tags.len() > MAX_TAGS {
+            return Err(Error::invalid_input(format!(
+                "an item has at most {MAX_TAGS} tags; this would give it {}",
+                tags.len()
+            )));
+        }
         self.update_item(item, json!({ "tags": tags }), current.etag())
             .await
     }
 }
+
+/// Box's limit of tags per item.
+const MAX_TAGS: usize = 100;
 
 /// Refuses `op` on a web link: `PUT /web_links/{id}` takes no `tags` (Box
 /// would drop them and answer 200) and there is no `/web_links/{id}/copy`.

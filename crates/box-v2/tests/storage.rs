@@ -146,6 +146,28 @@ async fn tags_are_read_modify_written_with_if_match() {
     assert_eq!(s.last().json(), j!({"tags": []}));
 }
 
+/// Box takes at most 100 tags per item: a 101st is refused before any PUT.
+#[tokio::test]
+async fn more_than_100_tags_is_refused_without_a_put() {
+    let s = MockServer::start(|r| match r.method.as_str() {
+        "GET" => {
+            let mut f = fixture("file.json");
+            f["tags"] = j!((0..100).map(|i| format!("t{i}")).collect::<Vec<_>>());
+            json(200, f)
+        }
+        _ => json(200, fixture("file.json")),
+    })
+    .await;
+    let c = client(&s.url);
+    let id = ItemId::File(FileId::new("12345"));
+    let e = c.add_tags(&id, &["one-too-many".into()]).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    assert!(s.requests().iter().all(|r| r.method == "GET"), "no PUT");
+    // Replacing one of the 100 stays within the limit.
+    c.remove_tags(&id, &["t0".into()]).await.unwrap();
+    assert_eq!(s.last().method, "PUT");
+}
+
 #[tokio::test]
 async fn shared_links_descriptions_copies_and_search() {
     let s = MockServer::start(|r| match r.path.as_str() {

@@ -10,8 +10,9 @@ use crate::time::Timestamp;
 pub struct Comment {
     /// The comment's id.
     pub id: CommentId,
-    /// The item commented on.
-    pub item: ItemId,
+    /// The item commented on, when reported (Box leaves it out of the
+    /// entries of `GET /files/{id}/comments`: the file is the one asked about).
+    pub item: Option<ItemId>,
     /// The text.
     pub message: String,
     /// Who wrote it.
@@ -25,7 +26,19 @@ impl Comment {
     pub fn new(id: impl Into<CommentId>, item: ItemId, message: impl Into<String>) -> Self {
         Self {
             id: id.into(),
-            item,
+            item: Some(item),
+            message: message.into(),
+            created_by: None,
+            created_at: None,
+        }
+    }
+
+    /// A comment whose item is not reported (the entries of a file's comment
+    /// list); set `item` when it is known.
+    pub fn without_item(id: impl Into<CommentId>, message: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            item: None,
             message: message.into(),
             created_by: None,
             created_at: None,

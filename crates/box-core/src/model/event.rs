@@ -42,6 +42,81 @@ pub enum EventType {
     Other(String),
 }
 
+/// What an event happened to.
+///
+/// Encoded as the item (tagged by `type`) or the user with `"type": "user"`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EventSource {
+    /// A file, folder or web link, as it was after the event.
+    Item(Item),
+    /// A user (user events: `NEW_USER`, `EDIT_USER`…).
+    User(UserRef),
+}
+
+impl EventSource {
+    /// The item, for an item event.
+    pub fn item(&self) -> Option<&Item> {
+        match self {
+            EventSource::Item(i) => Some(i),
+            EventSource::User(_) => None,
+        }
+    }
+}
+
+impl From<Item> for EventSource {
+    fn from(i: Item) -> Self {
+        EventSource::Item(i)
+    }
+}
+
+impl From<UserRef> for EventSource {
+    fn from(u: UserRef) -> Self {
+        EventSource::User(u)
+    }
+}
+
+impl Serialize for EventSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum Tagged<'a> {
+            User(&'a UserRef),
+        }
+        match self {
+            EventSource::Item(i) => i.serialize(s),
+            EventSource::User(u) => Tagged::User(u).serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum UserTag {
+            User,
+        }
+        #[derive(Deserialize)]
+        struct TaggedUser {
+            #[serde(rename = "type")]
+            _type: UserTag,
+            #[serde(flatten)]
+            user: UserRef,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            User(TaggedUser),
+            Item(Item),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::User(u) => EventSource::User(u.user),
+            Raw::Item(i) => EventSource::Item(i),
+        })
+    }
+}
+
 /// One entry of an account's event stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -54,8 +129,9 @@ pub struct Event {
     pub created_at: Option<Timestamp>,
     /// Who did it.
     pub created_by: Option<UserRef>,
-    /// The item it happened to, as it was after the event, when reported.
-    pub source: Option<Item>,
+    /// What it happened to (an item as it was after the event, or a user for
+    /// user events), when reported.
+    pub source: Option<EventSource>,
 }
 
 impl Event {

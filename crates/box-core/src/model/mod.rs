@@ -11,9 +11,11 @@ mod item;
 mod shared_link;
 mod user;
 
-pub use collaboration::{Collaboration, CollaborationRole, CollaborationStatus};
+pub use collaboration::{
+    Collaboration, CollaborationRole, CollaborationStatus, Collaborator, GroupRef,
+};
 pub use comment::Comment;
-pub use event::{Event, EventType};
+pub use event::{Event, EventSource, EventType};
 pub use item::{File, FileVersion, Folder, FolderRef, Item, Permissions, Sha1Hex, WebLink};
 pub use shared_link::{SharedLink, SharedLinkAccess, SharedLinkOptions, SharedLinkPermissions};
 pub use user::{User, UserRef};

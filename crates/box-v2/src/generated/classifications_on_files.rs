@@ -3,7 +3,7 @@
 
 #[allow(unused_imports)]
 use box_core::{
-    CollaborationId, CommentId, FileId, FileVersionId, FolderId, Result, UserId, WebLinkId,
+    CollaborationId, CommentId, FileId, FileVersionId, FolderId, GroupId, Result, UserId, WebLinkId,
 };
 use reqwest::Method;
 

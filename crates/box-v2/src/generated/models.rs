@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use super::ids::*;
 #[allow(unused_imports)]
-use box_core::{CollaborationId, CommentId, FileId, FileVersionId, FolderId, UserId, WebLinkId};
+use box_core::{
+    CollaborationId, CommentId, FileId, FileVersionId, FolderId, GroupId, UserId, WebLinkId,
+};
 
 /// Decodes one variant of a `oneOf`, naming the JSON path on failure.
 fn variant<T: serde::de::DeserializeOwned, E: serde::de::Error>(
@@ -7162,8 +7164,8 @@ pub enum CreateRetentionPolicyBodyPolicyType {
 /// `indefinite`, the `retention_length` will also be
 /// `indefinite`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum CreateRetentionPolicyBodyRetentionLength {
@@ -7173,6 +7175,21 @@ pub enum CreateRetentionPolicyBodyRetentionLength {
     Number(f64),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for CreateRetentionPolicyBodyRetentionLength {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Number(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// Specifies the retention type:
@@ -9136,8 +9153,8 @@ pub enum EventSourceItemType {
 ///
 /// Schema `EventSourceResource`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum EventSourceResource {
@@ -9155,6 +9172,41 @@ pub enum EventSourceResource {
     AppItemEventSource(AppItemEventSource),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for EventSourceResource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if matches!(ty, None | Some("user")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::User(x));
+            }
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::EventSource(x));
+        }
+        if matches!(ty, None | Some("file")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::File(x));
+            }
+        }
+        if matches!(ty, None | Some("folder")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::Folder(x));
+            }
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::GenericSource(x));
+        }
+        if matches!(ty, None | Some("app_item")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::AppItemEventSource(x));
+            }
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// A list of event objects.
@@ -9189,8 +9241,8 @@ impl Events {
 /// The stream position of the start of the next page (chunk)
 /// of events.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum EventsNextStreamPosition {
@@ -9200,6 +9252,21 @@ pub enum EventsNextStreamPosition {
     Integer(i64),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for EventsNextStreamPosition {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Integer(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// A standard representation of a file, as returned from any
@@ -14705,8 +14772,8 @@ pub enum MetadataFilterScope {
 ///
 /// Schema `MetadataFilterValue`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum MetadataFilterValue {
@@ -14722,6 +14789,30 @@ pub enum MetadataFilterValue {
     MetadataFieldFilterDateRange(MetadataFieldFilterDateRange),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for MetadataFilterValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Number(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Array(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::MetadataFieldFilterFloatRange(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::MetadataFieldFilterDateRange(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// An instance of a metadata template, which has been applied to a file or
@@ -14804,8 +14895,8 @@ impl MetadataFull {
 ///
 /// Schema `MetadataInstanceValue`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum MetadataInstanceValue {
@@ -14819,6 +14910,27 @@ pub enum MetadataInstanceValue {
     Array(Vec<String>),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for MetadataInstanceValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Integer(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Number(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Array(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// Create a search using SQL-like syntax to return items that match specific
@@ -16877,8 +16989,8 @@ impl RetentionPolicyBase {
 ///
 /// Schema `RetentionPolicyMaxExtensionLengthRequest`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum RetentionPolicyMaxExtensionLengthRequest {
@@ -16892,6 +17004,24 @@ pub enum RetentionPolicyMaxExtensionLengthRequest {
     Other(serde_json::Value),
 }
 
+impl<'de> Deserialize<'de> for RetentionPolicyMaxExtensionLengthRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String1(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Integer(x));
+        }
+        Ok(Self::Other(v))
+    }
+}
+
 /// The maximum extension length of the retention date.
 /// This value specifies the duration in days for which
 /// the retention date of the file under policy can be extended.
@@ -16902,8 +17032,8 @@ pub enum RetentionPolicyMaxExtensionLengthRequest {
 ///
 /// Schema `RetentionPolicyMaxExtensionLengthResponse`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum RetentionPolicyMaxExtensionLengthResponse {
@@ -16913,6 +17043,21 @@ pub enum RetentionPolicyMaxExtensionLengthResponse {
     String1(String),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for RetentionPolicyMaxExtensionLengthResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String1(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// A mini representation of a retention policy, used when
@@ -19219,8 +19364,8 @@ pub enum SignRequestSignerInputType {
 ///
 /// Schema `SignRequestSignerInputValidation`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum SignRequestSignerInputValidation {
@@ -19254,11 +19399,53 @@ pub enum SignRequestSignerInputValidation {
     Other(serde_json::Value),
 }
 
+impl<'de> Deserialize<'de> for SignRequestSignerInputValidation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputEmailValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputCustomValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputZIPValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputZIP4Validation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputSSNValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputNumberWithPeriodValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputNumberWithCommaValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputDateISOValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputDateUSValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputDateEUValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputDateAsiaValidation(x));
+        }
+        Ok(Self::Other(v))
+    }
+}
+
 /// Specifies the formatting rules that signers must follow for text field inputs.
 /// If set, this validation is mandatory.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum SignRequestSignerInputValidationField {
@@ -19268,6 +19455,21 @@ pub enum SignRequestSignerInputValidationField {
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for SignRequestSignerInputValidationField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Object(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// Specifies the validation rules for a text field input by the signer.
@@ -19740,8 +19942,8 @@ impl SignTemplates {
 ///
 /// Schema `SkillCard`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum SkillCard {
@@ -19755,6 +19957,35 @@ pub enum SkillCard {
     StatusSkillCard(StatusSkillCard),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for SkillCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if matches!(ty, None | Some("skill_card")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::KeywordSkillCard(x));
+            }
+        }
+        if matches!(ty, None | Some("skill_card")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::TimelineSkillCard(x));
+            }
+        }
+        if matches!(ty, None | Some("skill_card")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::TranscriptSkillCard(x));
+            }
+        }
+        if matches!(ty, None | Some("skill_card")) {
+            if let Ok(x) = serde_json::from_value(v.clone()) {
+                return Ok(Self::StatusSkillCard(x));
+            }
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// The metadata assigned to a using for Box skills.
@@ -20775,8 +21006,8 @@ pub enum TemplateSignerInputType {
 /// Specifies the formatting rules that signers must follow for text field inputs.
 /// If set, this validation is mandatory.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum TemplateSignerInputValidation {
@@ -20786,6 +21017,21 @@ pub enum TemplateSignerInputValidation {
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for TemplateSignerInputValidation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::SignRequestSignerInputValidation(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Object(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// Defines the role of the signer in the signature request. A role of
@@ -24348,8 +24594,8 @@ impl UpdateRetentionPolicyBody {
 /// once the retention policy has expired.
 /// You can use `null` if you don't want to change `disposition_action`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum UpdateRetentionPolicyBodyDispositionAction {
@@ -24359,6 +24605,21 @@ pub enum UpdateRetentionPolicyBodyDispositionAction {
     String(String),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for UpdateRetentionPolicyBodyDispositionAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::UpdateRetentionPolicyBodyDispositionActionV0(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// One of Box's values.
@@ -24383,8 +24644,8 @@ pub enum UpdateRetentionPolicyBodyDispositionActionV0 {
 /// `indefinite`, the `retention_length` will also be
 /// `indefinite`.
 ///
-/// The first variant the JSON parses as is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The first variant the JSON parses as is taken; a variant whose `type` has one value only for JSON of that `type` (or without one).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum UpdateRetentionPolicyBodyRetentionLength {
@@ -24394,6 +24655,21 @@ pub enum UpdateRetentionPolicyBodyRetentionLength {
     Number(f64),
     /// A shape this version does not know, kept as JSON.
     Other(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for UpdateRetentionPolicyBodyRetentionLength {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        #[allow(unused_variables)]
+        let ty = v.get("type").and_then(serde_json::Value::as_str);
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::String(x));
+        }
+        if let Ok(x) = serde_json::from_value(v.clone()) {
+            return Ok(Self::Number(x));
+        }
+        Ok(Self::Other(v))
+    }
 }
 
 /// The request body.
