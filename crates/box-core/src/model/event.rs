@@ -45,6 +45,9 @@ pub enum EventType {
 /// What an event happened to.
 ///
 /// Encoded as the item (tagged by `type`) or the user with `"type": "user"`.
+// An item is larger than a user reference; boxing it would make every match
+// on a source deref for no gain (events come a page at a time).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EventSource {
@@ -104,6 +107,7 @@ impl<'de> Deserialize<'de> for EventSource {
             #[serde(flatten)]
             user: UserRef,
         }
+        #[allow(clippy::large_enum_variant)]
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Raw {
