@@ -8,10 +8,13 @@ the first mismatch, printing what it saw.
 
 import hashlib
 import http.client
+import http.server
 import io
 import json
 import os
 import sys
+import threading
+import time
 import urllib.parse
 import urllib.request
 
@@ -31,14 +34,29 @@ from box_sdk_gen import (
     CreateCollaborationItem,
     CreateCollaborationItemTypeField,
     CreateCollaborationRole,
+    CreateCommentItem,
+    CreateCommentItemTypeField,
     CreateFolderParent,
+    CreateTaskAction,
+    CreateTaskAssignmentAssignTo,
+    CreateTaskAssignmentTask,
+    CreateTaskAssignmentTaskTypeField,
+    CreateTaskCompletionRule,
+    CreateTaskItem,
+    CreateTaskItemTypeField,
+    CreateWebhookTarget,
+    CreateWebhookTargetTypeField,
+    CreateWebhookTriggers,
     GetAuthorizeUrlOptions,
     OAuthConfig,
     PreflightFileUploadCheckParent,
+    UpdateFileByIdCollections,
     UpdateFileByIdParent,
+    UpdateTaskAssignmentByIdResolutionState,
     UploadFileAttributes,
     UploadFileAttributesParentField,
     UploadFileVersionAttributes,
+    WebhooksManager,
 )
 
 
@@ -54,8 +72,8 @@ def base_urls(base):
     return BaseUrls(base_url=base, upload_url=f"{base}/api", oauth_2_url=f"{base}/api/oauth2")
 
 
-def admin(base, path, body):
-    """POSTs JSON to the emulator's admin API (not part of Box's API)."""
+def admin(base, path, body, method="POST"):
+    """Sends JSON to the emulator's admin API (not part of Box's API)."""
     req = urllib.request.Request(
         f"{base}/_emulator/{path}",
         data=json.dumps(body).encode(),
@@ -63,7 +81,7 @@ def admin(base, path, body):
             "content-type": "application/json",
             "x-box-emulator-admin-secret": os.environ["BOX_EMULATOR_ADMIN_SECRET"],
         },
-        method="POST",
+        method=method,
     )
     with urllib.request.urlopen(req) as resp:
         return json.loads(resp.read())
@@ -139,6 +157,7 @@ def main():
     check(restored.item_status == "active", "trashed_files.restore_file_from_trash")
 
     more_of_the_sdk(base, client, folder, restored, data)
+    comments_tasks_collections_webhooks(base, client, folder, restored)
 
     client.folders.delete_folder_by_id(folder.id, recursive=True)
     print("official Python SDK: all checks passed")
@@ -267,6 +286,105 @@ def more_of_the_sdk(base, client, folder, f, data):
         check(False, "a wrong client secret must fail")
     except BoxAPIError as e:
         check(e.response_info.status_code in (400, 401), f"wrong client secret -> {e.response_info.status_code}")
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """A local webhook receiver: keeps every notification."""
+
+    got = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        Receiver.got.append(({k.lower(): v for k, v in self.headers.items()}, body.decode()))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def comments_tasks_collections_webhooks(base, client, folder, f):
+    """Comments, tasks and assignments, Favorites, recent items and webhooks
+    (verified with the SDK's own WebhooksManager.validate_message)."""
+    other = admin(base, "users", {"name": "SDK Reviewer", "login": "sdk-reviewer@example.com"})
+    reviewer = BoxClient(auth=BoxDeveloperTokenAuth(token=other["access_token"])).with_custom_base_urls(
+        base_urls(base))
+    client.user_collaborations.create_collaboration(
+        CreateCollaborationItem(type=CreateCollaborationItemTypeField.FILE, id=f.id),
+        CreateCollaborationAccessibleBy(type=CreateCollaborationAccessibleByTypeField.USER, id=other["id"]),
+        CreateCollaborationRole.VIEWER,
+    )
+
+    # Webhooks first, so the changes below are notified.
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    admin(base, "webhook_keys", {"primary": "sdk-primary", "secondary": "sdk-secondary"}, method="PUT")
+    hook = client.webhooks.create_webhook(
+        CreateWebhookTarget(id=f.id, type=CreateWebhookTargetTypeField.FILE),
+        address,
+        [CreateWebhookTriggers.COMMENT_CREATED, CreateWebhookTriggers.TASK_ASSIGNMENT_UPDATED],
+    )
+    check(hook.id and hook.address == address, "webhooks.create_webhook")
+    check(any(w.id == hook.id for w in client.webhooks.get_webhooks().entries), "webhooks.get_webhooks")
+
+    comment = client.comments.create_comment(
+        "Please check the numbers", CreateCommentItem(id=f.id, type=CreateCommentItemTypeField.FILE))
+    check(comment.id and comment.message == "Please check the numbers", "comments.create_comment")
+    reply = reviewer.comments.create_comment(
+        "Checked", CreateCommentItem(id=comment.id, type=CreateCommentItemTypeField.COMMENT),
+        tagged_message=f"@[{other['id']}:Rev] Checked")
+    check(reply.is_reply_comment, "a collaborator replies (comments.create_comment on a comment)")
+    edited = reviewer.comments.update_comment_by_id(reply.id, message="Checked twice")
+    check(edited.message == "Checked twice", "comments.update_comment_by_id")
+    listed = client.comments.get_file_comments(f.id)
+    check(listed.total_count == 2, "comments.get_file_comments")
+    expect_error(lambda: client.comments.update_comment_by_id(reply.id, message="not mine"), 403,
+                 "only the author edits a comment")
+
+    task = client.tasks.create_task(
+        CreateTaskItem(id=f.id, type=CreateTaskItemTypeField.FILE), action=CreateTaskAction.REVIEW,
+        message="Approve?", completion_rule=CreateTaskCompletionRule.ALL_ASSIGNEES)
+    check(task.id and not task.is_completed, "tasks.create_task")
+    assignment = client.task_assignments.create_task_assignment(
+        CreateTaskAssignmentTask(id=task.id, type=CreateTaskAssignmentTaskTypeField.TASK),
+        CreateTaskAssignmentAssignTo(id=other["id"]))
+    check(assignment.assigned_to.id == other["id"], "task_assignments.create_task_assignment")
+    done = reviewer.task_assignments.update_task_assignment_by_id(
+        assignment.id, resolution_state=UpdateTaskAssignmentByIdResolutionState.APPROVED, message="OK")
+    check(done.resolution_state.value == "approved", "task_assignments.update_task_assignment_by_id")
+    check(client.tasks.get_task_by_id(task.id).is_completed, "tasks.get_task_by_id: completed")
+    check(client.tasks.get_file_tasks(f.id).total_count == 1, "tasks.get_file_tasks")
+    check(client.task_assignments.get_task_assignments(task.id).total_count == 1,
+          "task_assignments.get_task_assignments")
+
+    favorites = client.collections.get_collections().entries[0]
+    check(favorites.collection_type.value == "favorites", "collections.get_collections")
+    client.files.update_file_by_id(f.id, collections=[UpdateFileByIdCollections(id=favorites.id)])
+    items = client.collections.get_collection_items(favorites.id)
+    check([e.id for e in items.entries] == [f.id], "files.update_file_by_id(collections) + get_collection_items")
+    recent = reviewer.recent_items.get_recent_items()
+    check(recent.entries and recent.entries[0].item.id == f.id, "recent_items.get_recent_items")
+
+    for _ in range(100):
+        if len(Receiver.got) >= 2:
+            break
+        time.sleep(0.05)
+    triggers = sorted(json.loads(body)["trigger"] for _, body in Receiver.got)
+    check(triggers == ["COMMENT.CREATED", "COMMENT.CREATED", "TASK_ASSIGNMENT.UPDATED"][:len(triggers)]
+          and len(triggers) >= 2, f"the receiver got the notifications ({triggers})")
+    for headers, body in Receiver.got:
+        check(WebhooksManager.validate_message(body, headers, "sdk-primary", secondary_key="sdk-secondary"),
+              "WebhooksManager.validate_message accepts the signature")
+        check(not WebhooksManager.validate_message(body, headers, "wrong-key"),
+              "WebhooksManager.validate_message refuses a wrong key")
+    client.webhooks.delete_webhook_by_id(hook.id)
+    server.shutdown()
+
+    client.comments.delete_comment_by_id(comment.id)
+    check(client.comments.get_file_comments(f.id).total_count == 0, "comments.delete_comment_by_id (with replies)")
+    client.tasks.delete_task_by_id(task.id)
+    check(client.tasks.get_file_tasks(f.id).total_count == 0, "tasks.delete_task_by_id")
 
 
 if __name__ == "__main__":
