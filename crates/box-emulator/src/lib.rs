@@ -57,8 +57,12 @@
 //! - Download URLs, v1 tickets and used JWT ids live in memory and do not
 //!   survive a restart (files, tokens and upload sessions with their parts do).
 //!   Unreferenced blobs are not garbage-collected; sessions do not expire on disk.
-//! - Error codes for cases the spec leaves open (e.g. `sha1_mismatch` for digest
-//!   mismatches, `range_not_satisfiable`) are the emulator's best guess.
+//! - Error codes are ones Box documents (its common-errors guide or the
+//!   operation's description): `bad_digest` for digest mismatches (with 412,
+//!   as the spec lists for parts and commits), `bad_request` for a misaligned
+//!   part range (416) or a commit whose parts do not cover the file, `conflict`
+//!   for a different part at an uploaded offset. Statuses where Box is silent
+//!   are the emulator's best guess.
 //! - Faults forcing token expiry apply to tokens issued after they are set.
 //! - v1: any non-empty `api_key` is accepted; `get_account_tree` tag ids are
 //!   CRC-32s of tag names. Every action the box-v1 client implements is

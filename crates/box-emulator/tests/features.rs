@@ -145,7 +145,7 @@ async fn shared_links_versions_copy_preflight() {
             "file",
             reqwest::multipart::Part::bytes(b"two".to_vec()).file_name("doc.txt"),
         );
-    let (s, _) = call(
+    let (s, body) = call(
         client()
             .post(format!("{}/files/{id}/content", emu.upload_url()))
             .bearer_auth(&t)
@@ -154,6 +154,8 @@ async fn shared_links_versions_copy_preflight() {
     )
     .await;
     assert_eq!(s, 412, "a wrong content-md5 SHA-1 is refused");
+    // Box's documented code for a content-md5 mismatch (its common-errors guide).
+    assert_eq!(body["code"], "bad_digest", "{body}");
     let form = reqwest::multipart::Form::new()
         .text("attributes", "{}")
         .part(

@@ -506,7 +506,7 @@ async fn error_bodies_for_bad_input() {
     )
     .await;
     assert_eq!(s, 413);
-    assert_box_error(&body, 413, "request_too_large");
+    assert_box_error(&body, 413, "request_entity_too_large");
     // Attributes after the file part.
     let form = reqwest::multipart::Form::new()
         .part(

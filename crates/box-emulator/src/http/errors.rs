@@ -157,7 +157,7 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
     fn from(e: axum::extract::rejection::BytesRejection) -> Self {
         let status = e.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "request_too_large", "Request body too large")
+            ApiError::new(status, "request_entity_too_large", "Request body too large")
         } else {
             ApiError::bad_request("bad_request", "Could not read the request body")
         }

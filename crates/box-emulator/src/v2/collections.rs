@@ -129,7 +129,8 @@ pub async fn recent(
                     "type": "recent_item",
                     "item": item_json(st, &shared.base, item, params.fields()),
                     "interaction_type": kind, "interacted_at": at,
-                    "interaction_shared_link": null,
+                    // No interaction through a shared link is recorded; Box's
+                    // description types the URL as a non-nullable string.
                 }))
             })
             .collect();

@@ -24,18 +24,24 @@ fn file_mini(st: &St, item: u64) -> Value {
 }
 
 /// A task assignment object.
+///
+/// Unset times (`completed_at` before completion; `reminded_at`, as the
+/// emulator sends no reminders) are left out rather than `null`: Box's
+/// description types them as non-nullable date-times.
 pub fn assignment_json(st: &St, a: &TaskAssignment) -> Value {
-    json!({
+    let mut v = json!({
         "type": "task_assignment", "id": a.id.to_string(),
         "item": file_mini(st, a.item),
         "assigned_to": user_mini(st, a.user),
         "message": a.message,
-        "completed_at": a.completed_at.as_ref().map(ts),
         "assigned_at": ts(&a.assigned_at),
-        "reminded_at": null,
         "resolution_state": a.resolution_state,
         "assigned_by": user_mini(st, a.assigned_by),
-    })
+    });
+    if let Some(at) = &a.completed_at {
+        v["completed_at"] = json!(ts(at));
+    }
+    v
 }
 
 fn assignments_json(st: &St, task: u64) -> Value {
@@ -47,12 +53,12 @@ fn assignments_json(st: &St, task: u64) -> Value {
     json!({"total_count": entries.len(), "entries": entries})
 }
 
-/// A task object with its assignments.
+/// A task object with its assignments (`due_at` left out when unset: Box's
+/// description types it as a non-nullable date-time).
 pub fn task_json(st: &St, t: &Task) -> Value {
-    json!({
+    let mut v = json!({
         "type": "task", "id": t.id.to_string(),
         "item": file_mini(st, t.item),
-        "due_at": t.due_at.as_ref().map(ts),
         "action": t.action.as_str(),
         "message": t.message,
         "task_assignment_collection": assignments_json(st, t.id),
@@ -60,7 +66,11 @@ pub fn task_json(st: &St, t: &Task) -> Value {
         "created_by": user_mini(st, t.created_by),
         "created_at": ts(&t.created_at),
         "completion_rule": if t.any_assignee { "any_assignee" } else { "all_assignees" },
-    })
+    });
+    if let Some(at) = &t.due_at {
+        v["due_at"] = json!(ts(at));
+    }
+    v
 }
 
 fn render_task(shared: &Shared, id: u64) -> ApiResult<Value> {

@@ -186,7 +186,7 @@ fn check_md5_header(headers: &HeaderMap, blob: &BlobInfo) -> ApiResult<()> {
     match headers.get("content-md5").and_then(|v| v.to_str().ok()) {
         Some(want) if !want.trim().eq_ignore_ascii_case(&blob.sha1) => Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
-            "sha1_mismatch",
+            "bad_digest",
             "The SHA-1 in the Content-MD5 header does not match the uploaded contents",
         )),
         _ => Ok(()),
@@ -495,11 +495,7 @@ fn parse_range(v: &str) -> Option<(u64, u64, u64)> {
 }
 
 fn range_error(msg: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::RANGE_NOT_SATISFIABLE,
-        "range_not_satisfiable",
-        msg,
-    )
+    ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "bad_request", msg)
 }
 
 /// Parses `Digest: sha=<base64>` into hex.
@@ -526,7 +522,7 @@ pub fn parse_digest(headers: &HeaderMap) -> ApiResult<String> {
 fn digest_mismatch(what: &str) -> ApiError {
     ApiError::new(
         StatusCode::PRECONDITION_FAILED,
-        "sha1_mismatch",
+        "bad_digest",
         format!("The SHA-1 digest of the {what} does not match the Digest header"),
     )
 }
@@ -716,7 +712,7 @@ pub async fn upload_part(
             Some(p) if p.sha1 != want_sha1 || p.size != size => {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
-                    "range_overlaps_existing_part",
+                    "conflict",
                     "A different part was already uploaded at this offset",
                 ))
             }
@@ -726,7 +722,7 @@ pub async fn upload_part(
         if !s.receiving.insert(start) {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "range_overlaps_existing_part",
+                "conflict",
                 "This part is being uploaded by another request",
             ));
         }
@@ -925,14 +921,14 @@ pub async fn commit(
         });
     if !listed_ok {
         return Err(ApiError::bad_request(
-            "invalid_parts",
+            "bad_request",
             "The parts list does not match the uploaded parts",
         ));
     }
     let covered: u64 = uploaded.iter().map(|p| p.size).sum();
     if covered != s.file_size || uploaded.len() as u64 != s.total_parts() {
         return Err(ApiError::bad_request(
-            "invalid_parts",
+            "bad_request",
             "The uploaded parts do not cover the whole file",
         ));
     }
@@ -968,7 +964,7 @@ pub async fn commit(
         catch_up(&shared2, &id2, &mut prefix).map_err(|e| io_error("commit read", e))?;
         if prefix.end != file_size {
             return Err(ApiError::bad_request(
-                "invalid_parts",
+                "bad_request",
                 "The uploaded parts do not cover the whole file",
             ));
         }
