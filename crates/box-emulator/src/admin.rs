@@ -307,7 +307,7 @@ async fn post_seed(
 }
 
 async fn get_counters(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(shared.counters.to_json())
+    Json(shared.counters_json())
 }
 
 async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<FaultConfig> {

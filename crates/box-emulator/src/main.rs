@@ -51,6 +51,14 @@ struct Args {
     /// Part size of chunked upload sessions.
     #[arg(long, default_value_t = 8 * 1024 * 1024)]
     part_size: u64,
+    /// Largest file an upload may carry, in bytes (Box answers larger ones
+    /// `413 file_size_limit_exceeded`).
+    #[arg(long, default_value_t = 5 * 1024 * 1024 * 1024)]
+    max_file_size: u64,
+    /// Seconds a client may take to send a request's headers, and a request
+    /// body may stall, before the connection is dropped.
+    #[arg(long, default_value_t = 30)]
+    read_timeout: u64,
 }
 
 fn fault_config(args: &Args) -> Result<FaultConfig, String> {
@@ -97,7 +105,12 @@ async fn main() -> std::process::ExitCode {
         .faults(faults)
         .token_ttl(Duration::from_secs(args.token_ttl))
         .chunked_upload_min_size(args.chunked_min_size)
-        .chunked_part_size(args.part_size);
+        .chunked_part_size(args.part_size)
+        .max_file_size(args.max_file_size)
+        .read_timeouts(
+            Duration::from_secs(args.read_timeout),
+            Duration::from_secs(args.read_timeout),
+        );
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
     }

@@ -9,6 +9,7 @@ use axum::Router;
 use crate::http::errors::ApiError;
 use crate::http::guard::guard;
 use crate::http::observe::observe;
+use crate::http::timeouts::body_timeout;
 use crate::state::Shared;
 
 /// The whole application: v2, v1 and admin routes, a Box-style 404 fallback,
@@ -20,6 +21,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(crate::admin::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            body_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             observe,

@@ -72,6 +72,30 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Largest file an upload may carry (default 5 GiB); larger uploads,
+    /// upload sessions and preflight checks get Box's
+    /// `413 file_size_limit_exceeded`.
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.config.max_file_size = bytes;
+        self
+    }
+
+    /// How long a client may take to send a request's headers (default
+    /// 30 s) and how long a request body may stall without a byte arriving
+    /// (default 60 s); half-open connections are closed after these.
+    pub fn read_timeouts(mut self, headers: Duration, body_idle: Duration) -> Self {
+        self.config.header_read_timeout = headers;
+        self.config.body_read_timeout = body_idle;
+        self
+    }
+
+    /// How long a v1 ticket waits for approval and exchange (default ten
+    /// minutes); at most 10,000 are kept at once, the oldest dropped first.
+    pub fn v1_ticket_ttl(mut self, ttl: Duration) -> Self {
+        self.config.ticket_ttl = ttl;
+        self
+    }
+
     /// How long realtime long-polls wait.
     pub fn longpoll_timeout(mut self, timeout: Duration) -> Self {
         self.config.longpoll_timeout = timeout;
@@ -123,6 +147,7 @@ impl EmulatorBuilder {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
         let sessions = crate::v2::uploads::load_sessions(&store);
+        let ticket_ttl = self.config.ticket_ttl;
         let shared = Arc::new(Shared {
             store,
             config: self.config,
@@ -131,10 +156,15 @@ impl EmulatorBuilder {
             counters: Counters::default(),
             downloads: Mutex::new(HashMap::new()),
             sessions: Mutex::new(sessions),
-            tickets: Mutex::new(HashMap::new()),
+            tickets: crate::state::Expiring::new(ticket_ttl, crate::state::PENDING_CAP),
+            auth_codes: crate::state::Expiring::new(
+                crate::state::AUTH_CODE_TTL,
+                crate::state::PENDING_CAP,
+            ),
             v1_trees: crate::state::TreeCache::default(),
             listings: crate::state::ListingCache::default(),
             webhook_log: crate::store::webhooks::DeliveryLog::default(),
+            channel_key: crate::store::random_token(32),
         });
         let default_user = match shared.store.read(|st| st.users.keys().next().copied()) {
             Some(id) => id,
@@ -151,14 +181,10 @@ impl EmulatorBuilder {
         let app = crate::router::router(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let hooks = tokio::spawn(crate::webhooks::run(shared.clone()));
+        let header_timeout = shared.config.header_read_timeout;
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
             let _stop_delivery = AbortOnDrop(hooks);
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "emulator server stopped");
-            }
+            serve(listener, app, header_timeout, rx).await;
         });
         tracing::info!(base = %shared.base, "box emulator listening");
         Ok(EmulatorHandle {
@@ -170,6 +196,57 @@ impl EmulatorBuilder {
             task: Some(task),
         })
     }
+}
+
+/// Serves `app` on `listener` until `stop` fires, then lets open
+/// connections finish. `axum::serve` sets no header read timeout (it gives
+/// hyper no timer), so connections are served here with hyper's own
+/// builder: a client that has not sent a request's headers within
+/// `header_timeout` is disconnected, and half-open connections are not
+/// held forever.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // HTTP/1 only (as Box's API is served to clients): the version sniffing
+    // of an HTTP/2-capable builder waits for a first byte with no timeout,
+    // which would let silent connections stay open.
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    loop {
+        let sock = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((sock, _)) => sock,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, then go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
+            |req: http::Request<hyper::body::Incoming>| req.map(axum::body::Body::new),
+        ));
+        let conn = builder.serve_connection(TokioIo::new(sock), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// A running emulator; stops when dropped.
@@ -258,7 +335,7 @@ impl EmulatorHandle {
     }
     /// Counters as JSON.
     pub fn counters(&self) -> Value {
-        self.shared.counters.to_json()
+        self.shared.counters_json()
     }
     /// Replaces the fault configuration at run time.
     pub fn set_faults(&self, faults: FaultConfig) {

@@ -4,7 +4,7 @@
 //! [`crate::store`] and [`crate::faults`]; the HTTP helpers, both protocols,
 //! the admin API and the router are built on it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,6 +25,18 @@ pub struct Config {
     pub part_size: u64,
     /// Largest non-upload request body.
     pub json_body_limit: usize,
+    /// Largest file an upload may carry (Box: the account's upload limit,
+    /// 5 GiB on Business plans); larger uploads get Box's
+    /// `413 file_size_limit_exceeded`.
+    pub max_file_size: u64,
+    /// How long a client may take to send a request's headers; a connection
+    /// that has not sent them all by then is closed.
+    pub header_read_timeout: Duration,
+    /// How long a request body may stall (no bytes arriving) before the
+    /// request is dropped.
+    pub body_read_timeout: Duration,
+    /// How long a v1 ticket is kept (default [`TICKET_TTL`]).
+    pub ticket_ttl: Duration,
     /// How long the realtime long-poll waits before answering `reconnect`.
     pub longpoll_timeout: Duration,
     /// Lifetime of download URLs.
@@ -98,6 +110,10 @@ impl Default for Config {
             chunked_min_size: 20_000_000,
             part_size: 8 * 1024 * 1024,
             json_body_limit: 1024 * 1024,
+            max_file_size: 5 * 1024 * 1024 * 1024,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            ticket_ttl: TICKET_TTL,
             longpoll_timeout: Duration::from_secs(60),
             download_url_ttl: Duration::from_secs(900),
             webhook_retries: 5,
@@ -164,6 +180,133 @@ pub struct DownloadTicket {
     pub expires: Instant,
 }
 
+/// How long a v1 ticket waits for approval (and then for
+/// `get_auth_token`) before it is forgotten.
+pub const TICKET_TTL: Duration = Duration::from_secs(10 * 60);
+/// How long an OAuth authorization code can be exchanged (Box: 30 s).
+pub const AUTH_CODE_TTL: Duration = Duration::from_secs(30);
+/// Most v1 tickets (or OAuth codes) kept at once; beyond it the oldest are
+/// dropped, so a flood of `get_ticket` cannot grow memory without bound.
+pub const PENDING_CAP: usize = 10_000;
+
+/// Short-lived entries kept in memory only (v1 tickets, OAuth codes): each
+/// expires `ttl` after it was made, expired entries are purged as new ones
+/// come, and at most `cap` are kept (the oldest go first).
+#[derive(Debug)]
+pub struct Expiring<V> {
+    ttl: Duration,
+    cap: usize,
+    inner: Mutex<ExpiringInner<V>>,
+}
+
+#[derive(Debug)]
+struct ExpiringInner<V> {
+    map: HashMap<String, (V, Instant)>,
+    /// Keys in the order made (so in expiry order); may name keys already
+    /// taken, which are skipped.
+    order: VecDeque<(Instant, String)>,
+}
+
+impl<V: Clone> Expiring<V> {
+    /// An empty map whose entries live `ttl`, at most `cap` at once.
+    pub fn new(ttl: Duration, cap: usize) -> Self {
+        Self {
+            ttl,
+            cap: cap.max(1),
+            inner: Mutex::new(ExpiringInner {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ExpiringInner<V>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds an entry (purging expired ones, and the oldest beyond the cap).
+    pub fn insert(&self, key: String, value: V) {
+        let now = Instant::now();
+        let expires = now + self.ttl;
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        while let Some((at, _)) = inner.order.front() {
+            let full = inner.map.len() >= self.cap;
+            if *at > now && !full {
+                break;
+            }
+            let (at, old) = inner.order.pop_front().unwrap_or((now, String::new()));
+            if inner.map.get(&old).is_some_and(|(_, e)| *e == at) {
+                inner.map.remove(&old);
+            }
+        }
+        // Keys taken early leave stale entries in `order`; compact when
+        // they outnumber the live ones.
+        if inner.order.len() > 2 * self.cap {
+            let map = &inner.map;
+            inner
+                .order
+                .retain(|(at, k)| map.get(k).is_some_and(|(_, e)| e == at));
+        }
+        inner.map.insert(key.clone(), (value, expires));
+        inner.order.push_back((expires, key));
+    }
+
+    /// The entry, if present and not expired.
+    pub fn get(&self, key: &str) -> Option<V> {
+        let now = Instant::now();
+        self.lock()
+            .map
+            .get(key)
+            .filter(|(_, e)| *e > now)
+            .map(|(v, _)| v.clone())
+    }
+
+    /// Changes a live entry; false if there is none.
+    pub fn update(&self, key: &str, f: impl FnOnce(&mut V)) -> bool {
+        let now = Instant::now();
+        match self.lock().map.get_mut(key).filter(|(_, e)| *e > now) {
+            Some((v, _)) => {
+                f(v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the entry and returns it if it was live and `keep` holds.
+    pub fn take_if(&self, key: &str, keep: impl FnOnce(&V) -> bool) -> Option<V> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let live = inner.map.get(key).is_some_and(|(v, e)| *e > now && keep(v));
+        if !live {
+            return None;
+        }
+        inner.map.remove(key).map(|(v, _)| v)
+    }
+
+    /// Entries held (expired ones not yet purged included).
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// Whether none are held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An OAuth authorization code waiting to be exchanged.
+#[derive(Debug, Clone)]
+pub struct AuthCode {
+    /// The user who approved.
+    pub user: u64,
+    /// The app it was issued to.
+    pub client_id: String,
+    /// The `redirect_uri` given to the authorize page, if any.
+    pub redirect_uri: Option<String>,
+}
+
 /// State shared by all handlers.
 pub struct Shared {
     /// The store.
@@ -180,14 +323,22 @@ pub struct Shared {
     pub downloads: Mutex<HashMap<String, DownloadTicket>>,
     /// Chunked upload sessions.
     pub sessions: Mutex<HashMap<String, Session>>,
-    /// v1 tickets: `None` until approved on the auth page, then the user.
-    pub tickets: Mutex<HashMap<String, Option<u64>>>,
+    /// v1 tickets: `None` until approved on the auth page, then the user;
+    /// forgotten after [`TICKET_TTL`].
+    pub tickets: Expiring<Option<u64>>,
+    /// OAuth authorization codes, single use, forgotten after
+    /// [`AUTH_CODE_TTL`]. Kept in memory only: a code outliving a restart
+    /// is of no use, and a database row (with an fsync) per code is not
+    /// worth it.
+    pub auth_codes: Expiring<AuthCode>,
     /// Encoded v1 account trees, reused while the store is unchanged.
     pub v1_trees: TreeCache,
     /// Sorted folder listings, reused while the store is unchanged.
     pub listings: ListingCache,
     /// Webhook delivery attempts.
     pub webhook_log: crate::store::webhooks::DeliveryLog,
+    /// Per-run key of the MACs in realtime channel names.
+    pub channel_key: String,
 }
 
 impl std::fmt::Debug for Shared {
@@ -200,6 +351,14 @@ impl std::fmt::Debug for Shared {
 }
 
 impl Shared {
+    /// Counters as JSON, with the short-lived things held in memory.
+    pub fn counters_json(&self) -> Value {
+        let mut v = self.counters.to_json();
+        v["pending_v1_tickets"] = json!(self.tickets.len());
+        v["pending_auth_codes"] = json!(self.auth_codes.len());
+        v
+    }
+
     /// Lifetime of access tokens issued now: the configured one, shortened
     /// by a token-expiry fault.
     pub fn access_ttl(&self) -> chrono::Duration {

@@ -380,12 +380,17 @@ async fn events_after_the_largest_stream_position() {
     assert_eq!(s, 200, "{ev}");
     assert_eq!(ev["chunk_size"], 0);
     assert_eq!(ev["next_stream_position"], max.as_str());
-    let user = emu.default_user();
-    let (s, msg) = call(client().get(format!(
-        "{}/realtime?channel=u{user}-x&stream_position={max}",
-        emu.base_url()
-    )))
+    let (_, opts) = call(
+        client()
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/events", emu.api_url()),
+            )
+            .bearer_auth(&t),
+    )
     .await;
+    let url = opts["entries"][0]["url"].as_str().unwrap();
+    let (s, msg) = call(client().get(format!("{url}&stream_position={max}"))).await;
     assert_eq!(s, 200, "{msg}");
     assert_eq!(msg["message"], "reconnect");
 }

@@ -158,12 +158,53 @@ impl BlobWriter {
 
     /// Flushes, fsyncs (when durable) and moves the blob into place;
     /// returns its SHA-1 and size.
-    pub fn finish(mut self) -> std::io::Result<BlobInfo> {
+    pub fn finish(self) -> std::io::Result<BlobInfo> {
+        self.stage()?.persist()
+    }
+
+    /// Flushes and fsyncs (when durable) the bytes, but leaves them in the
+    /// temporary file: the blob is moved into place by
+    /// [`StagedBlob::persist`], once the upload is accepted. A staged blob
+    /// dropped without being persisted (a refused upload) leaves nothing
+    /// on disk.
+    pub fn stage(mut self) -> std::io::Result<StagedBlob> {
         self.file.flush()?;
         if self.durable {
             self.file.as_file().sync_all()?;
         }
         let sha1 = hex(&self.hasher.finalize());
+        Ok(StagedBlob {
+            info: BlobInfo {
+                sha1,
+                size: self.size,
+            },
+            root: self.root,
+            durable: self.durable,
+            file: self.file,
+        })
+    }
+}
+
+/// A blob whose bytes are complete and durable in a temporary file, not yet
+/// in place; see [`BlobWriter::stage`]. Dropping it removes the file.
+#[derive(Debug)]
+pub struct StagedBlob {
+    info: BlobInfo,
+    root: PathBuf,
+    durable: bool,
+    file: tempfile::NamedTempFile,
+}
+
+impl StagedBlob {
+    /// The SHA-1 and size of the contents.
+    pub fn info(&self) -> &BlobInfo {
+        &self.info
+    }
+
+    /// Moves the blob into place (renaming the temporary file, then
+    /// fsyncing the directory when durable); returns its SHA-1 and size.
+    pub fn persist(self) -> std::io::Result<BlobInfo> {
+        let sha1 = self.info.sha1;
         let dir = self.root.join(&sha1[..2]);
         std::fs::create_dir_all(&dir)?;
         let dest = dir.join(&sha1);
@@ -178,7 +219,7 @@ impl BlobWriter {
         }
         Ok(BlobInfo {
             sha1,
-            size: self.size,
+            size: self.info.size,
         })
     }
 }

@@ -120,14 +120,15 @@ impl Tx<'_> {
         if self.st.in_trash(item.id) {
             return Err(StoreError::NotFound);
         }
+        // An item the caller can no longer see (a collaboration removed):
+        // its comments are out of reach, the caller's own included.
+        if self.st.role(user, item.id).is_none() {
+            return Err(StoreError::NotFound);
+        }
         if c.author != user && item.owner != user {
-            // Visible to the caller: not theirs to delete. Invisible: not found.
-            return Err(match self.st.role(user, item.id) {
-                Some(_) => StoreError::Forbidden(
-                    "Only the author or the item's owner may delete a comment".into(),
-                ),
-                None => StoreError::NotFound,
-            });
+            return Err(StoreError::Forbidden(
+                "Only the author or the item's owner may delete a comment".into(),
+            ));
         }
         self.st.comments.remove(&id);
         self.touch(Table::Comment, id);

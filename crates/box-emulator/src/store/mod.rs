@@ -31,7 +31,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
-pub use blobs::{BlobInfo, BlobStore, BlobWriter};
+pub use blobs::{BlobInfo, BlobStore, BlobWriter, StagedBlob};
 pub use model::*;
 pub use sessions::{Part, PrefixDigest, Session, Target};
 use sqlite::{row, Db, Table, Write};

@@ -31,7 +31,9 @@ use tokio_util::io::ReaderStream;
 use crate::http::Params;
 use crate::state::{Shared, TreeKey};
 use crate::store::tree::Step;
-use crate::store::{random_token, BlobInfo, Item, Kind, State as St, StoreError, TokenKind};
+use crate::store::{
+    random_token, BlobInfo, Item, Kind, StagedBlob, State as St, StoreError, TokenKind,
+};
 use xml::{esc, response, Call};
 
 const V1_TOKEN_DAYS: i64 = 30;
@@ -151,28 +153,17 @@ fn dispatch(shared: &Arc<Shared>, call: Call) -> Response {
     match call.action.as_str() {
         "get_ticket" => {
             let ticket = random_token(32).to_lowercase();
-            shared
-                .tickets
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(ticket.clone(), None);
+            shared.tickets.insert(ticket.clone(), None);
             xml_reply(response(
                 "get_ticket_ok",
                 &format!("<ticket>{ticket}</ticket>"),
             ))
         }
         "get_auth_token" => {
-            let approved = {
-                let mut t = shared.tickets.lock().unwrap_or_else(|p| p.into_inner());
-                match t.get(call.get("ticket")) {
-                    Some(Some(user)) => {
-                        let user = *user;
-                        t.remove(call.get("ticket"));
-                        Some(user)
-                    }
-                    _ => None,
-                }
-            };
+            let approved = shared
+                .tickets
+                .take_if(call.get("ticket"), Option::is_some)
+                .flatten();
             match approved {
                 Some(user) => {
                     session_reply(shared, user, "get_auth_token_ok", "get_auth_token_error")
@@ -646,7 +637,8 @@ fn search(shared: &Shared, user: u64, call: &Call) -> Response {
             .values()
             .filter(|i| i.parent.is_some() && i.name.to_lowercase().contains(&query))
             .filter(|i| !st.in_trash(i.id) && st.role(user, i.id).is_some())
-            .skip((page - 1) * per_page)
+            // A huge `page` skips everything rather than overflowing.
+            .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
             .collect();
         let parent_of = |i: &Item| {
@@ -716,18 +708,15 @@ async fn auth_page(
             .flatten()
         }
     };
-    let mut tickets = shared.tickets.lock().unwrap_or_else(|p| p.into_inner());
-    match (tickets.get_mut(&ticket), user) {
-        (Some(slot), Some(user)) => {
-            *slot = Some(user);
-            Html(format!(
-                "<!doctype html><title>Box emulator</title><p>Access granted for ticket {}. \
+    let approved = user.is_some_and(|u| shared.tickets.update(&ticket, |slot| *slot = Some(u)));
+    match approved {
+        true => Html(format!(
+            "<!doctype html><title>Box emulator</title><p>Access granted for ticket {}. \
                  Return to the application.</p>",
-                esc(&ticket)
-            ))
-            .into_response()
-        }
-        _ => (
+            esc(&ticket)
+        ))
+        .into_response(),
+        false => (
             StatusCode::NOT_FOUND,
             Html("<!doctype html><title>Box emulator</title><p>Unknown ticket or user.</p>"),
         )
@@ -735,7 +724,11 @@ async fn auth_page(
     }
 }
 
-async fn receive_files(shared: &Shared, req: Request) -> Result<Vec<(String, BlobInfo)>, String> {
+/// Reads the file parts of a v1 upload, each at most `max_file_size`
+/// bytes, into staged blobs: they go into place only when the store takes
+/// the file, so a refused upload leaves nothing on disk.
+async fn receive_files(shared: &Shared, req: Request) -> Result<Vec<(String, StagedBlob)>, String> {
+    let max = shared.config.max_file_size;
     let mut mp = Multipart::from_request(req, &())
         .await
         .map_err(|e| e.to_string())?;
@@ -746,15 +739,24 @@ async fn receive_files(shared: &Shared, req: Request) -> Result<Vec<(String, Blo
         };
         let mut w = shared.store.blobs().writer().map_err(|e| e.to_string())?;
         while let Some(chunk) = field.chunk().await.map_err(|e| e.to_string())? {
+            if w.size() + chunk.len() as u64 > max {
+                return Err(format!("a file is larger than {max} bytes"));
+            }
             w.write(&chunk).map_err(|e| e.to_string())?;
         }
-        let blob = tokio::task::spawn_blocking(move || w.finish())
+        let blob = tokio::task::spawn_blocking(move || w.stage())
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         files.push((name, blob));
     }
     Ok(files)
+}
+
+/// Moves a staged blob into place inside the store write that takes it.
+fn persist_blob(blob: StagedBlob) -> Result<BlobInfo, StoreError> {
+    blob.persist()
+        .map_err(|e| StoreError::Internal(format!("storing a blob: {e}")))
 }
 
 fn file_xml(shared: &Shared, id: u64) -> String {
@@ -808,9 +810,11 @@ async fn upload(
     let mut out = String::from("<files>");
     let mut failed = false;
     for (name, blob) in files {
-        let res = shared
-            .store
-            .write(|tx| tx.create_file(user, &folder, &name, &blob));
+        let res = shared.store.write(|tx| {
+            let id = tx.create_file(user, &folder, &name, blob.info())?;
+            persist_blob(blob)?;
+            Ok(id)
+        });
         match res {
             Ok(id) => out.push_str(&file_xml(&shared, id)),
             Err(e) => {
@@ -888,21 +892,26 @@ async fn replace_or_copy(
         Err(_) => return status_only("wrong_input"),
     };
     let res = shared.store.write(|tx| {
-        if !copy {
-            return tx.add_version(user, &file, &blob, None, None);
-        }
-        let name = format!("Copy of {existing_name}");
-        let mut candidate = name.clone();
-        for n in 1..1000 {
-            match tx.create_file(user, &parent, &candidate, &blob) {
-                Err(StoreError::NameInUse(_)) => candidate = numbered(&name, n),
-                other => return other,
+        let info = blob.info().clone();
+        let id = if copy {
+            let name = format!("Copy of {existing_name}");
+            let mut candidate = name.clone();
+            let mut made = None;
+            for n in 1..1000 {
+                match tx.create_file(user, &parent, &candidate, &info) {
+                    Err(StoreError::NameInUse(_)) => candidate = numbered(&name, n),
+                    other => {
+                        made = Some(other?);
+                        break;
+                    }
+                }
             }
-        }
-        Err(StoreError::BadRequest(
-            "item_name_in_use",
-            "no free name".into(),
-        ))
+            made.ok_or_else(|| StoreError::BadRequest("item_name_in_use", "no free name".into()))?
+        } else {
+            tx.add_version(user, &file, &info, None, None)?
+        };
+        persist_blob(blob)?;
+        Ok(id)
     });
     match res {
         Ok(id) => xml_reply(response(

@@ -16,7 +16,9 @@ pub const MAX_UPDATES: usize = 1000;
 
 /// `get_friends` (`params`: `nozip`): `s_get_friends` with the caller's
 /// friend list. A friend is `accepted` when the e-mail belongs to a user;
-/// their `boxes` are that user's folders with an open shared link.
+/// their `boxes` are that user's folders with an open shared link that the
+/// caller can already open (collaborates on): adding someone as a friend
+/// needs no consent, so it must not reveal the links of their folders.
 /// `subscriptions` are not reproduced (always empty). Failure `e_get_friends`.
 pub fn get_friends(shared: &Shared, user: u64, call: &Call) -> Response {
     let doc = shared.store.read(|st| {
@@ -33,6 +35,7 @@ pub fn get_friends(shared: &Shared, user: u64, call: &Call) -> Response {
                             .as_ref()
                             .is_some_and(|l| l.access == "open" && l.password.is_none())
                         && !st.in_trash(i.id)
+                        && st.role(user, i.id).is_some()
                 }) {
                     let token = i.shared_link.as_ref().map_or("", |l| l.token.as_str());
                     boxes.push_str(&format!(

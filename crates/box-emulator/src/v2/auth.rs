@@ -18,8 +18,8 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::http::{blocking, Params};
-use crate::state::Shared;
-use crate::store::{App, StoreError, TokenKind};
+use crate::state::{AuthCode, Shared};
+use crate::store::{random_token, App, StoreError, TokenKind};
 
 /// The JWT bearer grant type.
 pub const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -165,9 +165,8 @@ pub async fn token(
                 .ok_or_else(|| invalid_request("code is required"))?
                 .clone();
             let t = shared
-                .store
-                .write(|tx| Ok(tx.take_token(&code, TokenKind::AuthCode)))?
-                .filter(|t| t.client_id == app.client_id)
+                .auth_codes
+                .take_if(&code, |c| c.client_id == app.client_id)
                 .ok_or_else(|| {
                     invalid_grant("Auth code doesn't exist or is invalid for the client")
                 })?;
@@ -325,16 +324,47 @@ pub async fn revoke(
     body: Bytes,
 ) -> Result<StatusCode, OAuthError> {
     let f = form(&body);
-    app_for(&shared, &f)?;
+    let app = app_for(&shared, &f)?;
     let token = f
         .get("token")
         .ok_or_else(|| invalid_request("token is required"))?
         .clone();
+    // Only the app a token was issued to may revoke it (RFC 7009 §2.1);
+    // developer tokens minted by the admin API belong to no app, so any
+    // registered app may revoke them. An unknown token is no error.
+    let owner = shared.store.read(|st| {
+        st.token(&token, TokenKind::Access)
+            .or_else(|| st.token(&token, TokenKind::Refresh))
+            .map(|t| t.client_id.clone())
+    });
+    match owner {
+        None => return Ok(StatusCode::OK),
+        Some(owner) if !owner.is_empty() && owner != app.client_id => {
+            return Err(oauth(
+                StatusCode::BAD_REQUEST,
+                "unauthorized_client",
+                "The token was not issued to this client",
+            ));
+        }
+        Some(_) => {}
+    }
     shared.store.write(|tx| {
         tx.revoke(&token);
         Ok(())
     })?;
     Ok(StatusCode::OK)
+}
+
+/// Whether `uri` names this machine (`http://127.0.0.1…`, `localhost`,
+/// `[::1]`), where a native app listens for its redirect (RFC 8252 §7.3).
+fn loopback_redirect(uri: &str) -> bool {
+    url::Url::parse(uri).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && matches!(
+                u.host_str(),
+                Some("127.0.0.1" | "localhost" | "[::1]" | "::1")
+            )
+    })
 }
 
 /// `GET /oauth2/authorize` (and `/api/oauth2/authorize`): approves at once as
@@ -356,8 +386,14 @@ pub async fn authorize(State(shared): State<Arc<Shared>>, params: Params) -> Res
     else {
         return bad("unknown client_id");
     };
+    // A redirect goes only to a URI registered for the app; an app with
+    // none registered may redirect only to this machine (a native or test
+    // app listening on loopback), never to an arbitrary site.
     let redirect = match params.get("redirect_uri") {
-        Some(r) if app.redirect_uris.is_empty() || app.redirect_uris.iter().any(|u| u == r) => {
+        Some(r)
+            if app.redirect_uris.iter().any(|u| u == r)
+                || (app.redirect_uris.is_empty() && loopback_redirect(r)) =>
+        {
             r.to_string()
         }
         Some(_) => return bad("redirect_uri is not registered for this app"),
@@ -369,18 +405,15 @@ pub async fn authorize(State(shared): State<Arc<Shared>>, params: Params) -> Res
     let given = params.get("redirect_uri").map(str::to_string);
     let user = app.authorize_user;
     let client = app.client_id.clone();
-    let code = match shared.store.write(|tx| {
-        Ok(tx.issue(
-            TokenKind::AuthCode,
+    let code = random_token(32);
+    shared.auth_codes.insert(
+        code.clone(),
+        AuthCode {
             user,
-            &client,
-            chrono::Duration::seconds(30),
-            given,
-        ))
-    }) {
-        Ok(c) => c,
-        Err(e) => return OAuthError::from(e).into_response(),
-    };
+            client_id: client,
+            redirect_uri: given,
+        },
+    );
     let mut target = match url::Url::parse(&redirect) {
         Ok(u) => u,
         Err(_) => return bad("redirect_uri is not a URL"),

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
+use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
+use sha2::Sha256;
 
 use super::objects::{item_json, ts, user_mini};
 use crate::http::errors::{ApiError, ApiResult};
@@ -80,9 +82,38 @@ pub async fn list(
     })
 }
 
+/// The MAC binding a realtime channel to its user, keyed by a per-run
+/// secret: `u<user>-<nonce>-<hex HMAC-SHA256 of "u<user>-<nonce>">`.
+fn channel_mac(shared: &Shared, user_and_nonce: &str) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(shared.channel_key.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(user_and_nonce.as_bytes());
+    mac
+}
+
+/// A new realtime channel for `user`: only the server can make one, so
+/// only a caller who asked with its token (`OPTIONS /events`) has it.
+fn new_channel(shared: &Shared, user: u64) -> String {
+    let head = format!("u{user}-{}", random_token(16));
+    let tag = crate::store::blobs::hex(&channel_mac(shared, &head).finalize().into_bytes());
+    format!("{head}-{tag}")
+}
+
+/// The user of a channel made by [`new_channel`]; `None` for anything else
+/// (a guessed or altered channel).
+fn channel_user(shared: &Shared, channel: &str) -> Option<u64> {
+    let (head, tag) = channel.rsplit_once('-')?;
+    let tag = (0..tag.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(tag.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    channel_mac(shared, head).verify_slice(&tag).ok()?;
+    head.strip_prefix('u')?.split('-').next()?.parse().ok()
+}
+
 /// `OPTIONS /2.0/events`: where to long-poll.
 pub async fn realtime_info(State(shared): State<Arc<Shared>>, caller: Caller) -> Json<Value> {
-    let channel = format!("u{}-{}", caller.user, random_token(8));
+    let channel = new_channel(&shared, caller.user);
     let retry = shared.config.longpoll_timeout.as_secs() + 10;
     Json(json!({
         "chunk_size": 1,
@@ -99,16 +130,38 @@ pub async fn realtime_info(State(shared): State<Arc<Shared>>, caller: Caller) ->
 /// when the poll starts); answers `new_change` when one is recorded, or
 /// `reconnect` after the long-poll timeout. Changes that make no event for
 /// the user (another user's uploads, token grants) do not wake it.
+///
+/// The channel is the credential, as on Box's realtime servers: it carries
+/// a MAC only the emulator can make (see [`new_channel`]), so nobody can
+/// watch another user's activity by naming their id. A request that also
+/// sends a token must send the channel user's.
 pub async fn long_poll(
     State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    let user: u64 = params
+    let user = params
         .get("channel")
-        .and_then(|c| c.strip_prefix('u'))
-        .and_then(|c| c.split('-').next())
-        .and_then(|u| u.parse().ok())
-        .ok_or_else(|| ApiError::bad_request("bad_request", "Invalid channel"))?;
+        .and_then(|c| channel_user(&shared, c))
+        .ok_or_else(|| ApiError::unauthorized("The realtime channel is invalid."))?;
+    if let Some(auth) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = auth
+            .trim_start()
+            .split_once(' ')
+            .map_or("", |(_, t)| t.trim());
+        let owner = shared.store.read(|st| {
+            st.token(token, crate::store::TokenKind::Access)
+                .map(|t| t.user)
+        });
+        if owner != Some(user) {
+            return Err(ApiError::unauthorized(
+                "The access token is not valid for this realtime channel.",
+            ));
+        }
+    }
     let deadline = tokio::time::Instant::now() + shared.config.longpoll_timeout;
     let since = params.get("stream_position").and_then(|p| p.parse().ok());
     let since = since.unwrap_or_else(|| shared.store.read(|st| st.last_event()));

@@ -136,9 +136,18 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/api/oauth2/authorize", get(auth::authorize))
         .route("/content/{token}", get(downloads::content))
         .layer(DefaultBodyLimit::max(limit));
+    // Multipart uploads are bounded by `max_file_size` as they stream (and
+    // parts by the session's part size); every other upload route by the
+    // JSON body limit.
     let uploads = Router::new()
-        .route("/api/2.0/files/content", post(uploads::upload_new))
-        .route("/api/2.0/files/{id}/content", post(uploads::upload_version))
+        .route(
+            "/api/2.0/files/content",
+            post(uploads::upload_new).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/2.0/files/{id}/content",
+            post(uploads::upload_version).layer(DefaultBodyLimit::disable()),
+        )
         .route(
             "/api/2.0/files/upload_sessions",
             post(uploads::create_session),
@@ -161,6 +170,6 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/api/2.0/files/upload_sessions/{id}/commit",
             post(uploads::commit),
         )
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::max(limit));
     api.merge(uploads)
 }

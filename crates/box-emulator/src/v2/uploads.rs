@@ -38,7 +38,8 @@ use crate::http::{blocking, id_of, if_match, Caller, JsonBody, Params};
 use crate::state::Shared;
 use crate::store::blobs::hex;
 use crate::store::{
-    random_token, BlobInfo, BlobWriter, Kind, Part, PrefixDigest, Session, StoreError, Target,
+    random_token, BlobInfo, BlobWriter, Kind, Part, PrefixDigest, Session, StagedBlob, StoreError,
+    Target,
 };
 
 /// Upload conflicts carry one conflicting item as an object, as Box sends it.
@@ -68,24 +69,70 @@ fn multipart_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request("bad_request", format!("Malformed multipart body: {e}"))
 }
 
-/// Reads a multipart upload: the `attributes` part and the file part (streamed to a blob).
-async fn receive(shared: &Arc<Shared>, req: Request) -> ApiResult<(Value, BlobInfo)> {
+/// Largest `attributes` part (and any other form field without a file name)
+/// of a multipart upload. Attributes are a short JSON object; a larger part
+/// is refused as soon as it crosses the limit, before it is all read.
+pub const ATTRIBUTES_LIMIT: usize = 64 * 1024;
+
+/// The `413 file_size_limit_exceeded` Box answers for a file above the
+/// account's upload limit.
+pub fn file_too_large(max: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_size_limit_exceeded",
+        format!("File size exceeds the upload limit of {max} bytes"),
+    )
+}
+
+/// Reads a form field that is not the file, refusing it once it passes
+/// [`ATTRIBUTES_LIMIT`].
+async fn small_field(
+    field: &mut axum::extract::multipart::Field<'_>,
+    what: &str,
+) -> ApiResult<Vec<u8>> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if buf.len() + chunk.len() > ATTRIBUTES_LIMIT {
+            return Err(ApiError::bad_request(
+                "bad_request",
+                format!("The {what} part is larger than {ATTRIBUTES_LIMIT} bytes"),
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// Reads a multipart upload: the `attributes` part and the file part
+/// (streamed to a staged blob, at most `max_file_size` bytes). The file
+/// part is the one with a file name, as on Box (or one named `file`);
+/// other form fields are read (bounded) and ignored. The blob is only staged: it goes into place
+/// when the store accepts the upload, so a refused upload leaves nothing.
+async fn receive(shared: &Arc<Shared>, req: Request) -> ApiResult<(Value, StagedBlob)> {
+    let max = shared.config.max_file_size;
     let mut mp = Multipart::from_request(req, shared)
         .await
         .map_err(multipart_error)?;
     let mut attributes: Option<Value> = None;
-    let mut blob: Option<BlobInfo> = None;
+    let mut blob: Option<StagedBlob> = None;
     while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
-        let is_attributes = field.name() == Some("attributes") && field.file_name().is_none();
-        if is_attributes {
+        // A part named `file` without a file name is taken as the file too
+        // (lenient, as clients built by hand send it so).
+        let is_file = field.file_name().is_some() || field.name() == Some("file");
+        if !is_file {
+            if field.name() != Some("attributes") {
+                // Another form field (Box ignores it): read within the bound.
+                small_field(&mut field, "form field").await?;
+                continue;
+            }
             if blob.is_some() {
                 return Err(ApiError::bad_request(
                     "metadata_after_file_contents",
                     "Metadata must be sent before the file contents",
                 ));
             }
-            let text = field.text().await.map_err(multipart_error)?;
-            let v: Value = serde_json::from_str(&text).map_err(|e| {
+            let bytes = small_field(&mut field, "attributes").await?;
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
                 ApiError::bad_request("bad_request", format!("attributes is not valid JSON: {e}"))
             })?;
             attributes = Some(v);
@@ -106,7 +153,12 @@ async fn receive(shared: &Arc<Shared>, req: Request) -> ApiResult<(Value, BlobIn
         })
         .await?;
         let mut sink = Sink::start(writer);
+        let mut sent = 0u64;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            sent += chunk.len() as u64;
+            if sent > max {
+                return Err(file_too_large(max));
+            }
             if !sink.send(chunk).await {
                 break;
             }
@@ -115,7 +167,7 @@ async fn receive(shared: &Arc<Shared>, req: Request) -> ApiResult<(Value, BlobIn
             .finish()
             .await
             .map_err(|e| io_error("writing an upload", e))?;
-        blob = Some(finish(writer).await?);
+        blob = Some(stage(writer).await?);
     }
     let attributes = attributes
         .ok_or_else(|| ApiError::bad_request("bad_request", "Missing the attributes part"))?;
@@ -178,11 +230,21 @@ impl<C: Consume> Sink<C> {
     }
 }
 
-async fn finish(writer: BlobWriter) -> ApiResult<BlobInfo> {
-    blocking(move || writer.finish().map_err(|e| io_error("storing a blob", e))).await
+async fn stage(writer: BlobWriter) -> ApiResult<StagedBlob> {
+    blocking(move || writer.stage().map_err(|e| io_error("storing a blob", e))).await
 }
 
-fn check_md5_header(headers: &HeaderMap, blob: &BlobInfo) -> ApiResult<()> {
+/// Moves a staged blob into place inside a store write, after the write's
+/// checks passed and before its metadata is committed.
+fn persist(blob: StagedBlob) -> crate::store::StoreResult<BlobInfo> {
+    blob.persist().map_err(|e| {
+        tracing::error!(error = %e, "storing a blob");
+        StoreError::Internal(format!("storing a blob: {e}"))
+    })
+}
+
+fn check_md5_header(headers: &HeaderMap, blob: &StagedBlob) -> ApiResult<()> {
+    let blob = blob.info();
     match headers.get("content-md5").and_then(|v| v.to_str().ok()) {
         Some(want) if !want.trim().eq_ignore_ascii_case(&blob.sha1) => Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
@@ -216,7 +278,9 @@ pub async fn upload_new(
         .ok_or_else(|| ApiError::bad_request("bad_request", "attributes.parent.id is required"))?;
     let user = caller.user;
     let id = write_upload(&shared, move |tx| {
-        tx.create_file(user, &parent, &name, &blob)
+        let id = tx.create_file(user, &parent, &name, blob.info())?;
+        persist(blob)?;
+        Ok(id)
     })
     .await?;
     Ok((
@@ -244,7 +308,9 @@ pub async fn upload_version(
     let user = caller.user;
     let m = if_match(&headers);
     let fid = write_upload(&shared, move |tx| {
-        tx.add_version(user, &id, &blob, name.as_deref(), m.as_deref())
+        let fid = tx.add_version(user, &id, blob.info(), name.as_deref(), m.as_deref())?;
+        persist(blob)?;
+        Ok(fid)
     })
     .await?;
     Ok((
@@ -277,6 +343,16 @@ fn preflight_check(
         .map_err(upload_error)
 }
 
+/// A preflight's `size` above the upload limit is Box's `413`.
+fn check_size(shared: &Shared, body: &Value) -> ApiResult<()> {
+    match body["size"].as_u64() {
+        Some(size) if size > shared.config.max_file_size => {
+            Err(file_too_large(shared.config.max_file_size))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `OPTIONS /2.0/files/content`: may this file be uploaded?
 pub async fn preflight(
     State(shared): State<Arc<Shared>>,
@@ -288,6 +364,7 @@ pub async fn preflight(
         .ok_or_else(|| ApiError::bad_request("bad_request", "name is required"))?;
     let parent = id_of(&body["parent"]["id"])
         .ok_or_else(|| ApiError::bad_request("bad_request", "parent.id is required"))?;
+    check_size(&shared, &body)?;
     preflight_check(&shared, caller.user, &parent, name, None)?;
     Ok(Json(json!({
         "upload_url": format!("{}/api/2.0/files/content", shared.base),
@@ -311,6 +388,7 @@ pub async fn preflight_version(
         Ok((fid, parent.unwrap_or_default(), item.name.clone()))
     })?;
     let name = body["name"].as_str().map(str::to_string).unwrap_or(name);
+    check_size(&shared, &body)?;
     preflight_check(&shared, caller.user, &parent, &name, Some(fid))?;
     Ok(Json(json!({
         "upload_url": format!("{}/api/2.0/files/{fid}/content", shared.base),
@@ -398,6 +476,9 @@ fn file_size_of(v: &Value) -> ApiResult<u64> {
 }
 
 fn new_session(shared: &Shared, user: u64, target: Target, file_size: u64) -> ApiResult<Value> {
+    if file_size > shared.config.max_file_size {
+        return Err(file_too_large(shared.config.max_file_size));
+    }
     if file_size < shared.config.chunked_min_size {
         return Err(ApiError::bad_request(
             "file_size_too_small",
@@ -459,18 +540,39 @@ pub async fn create_version_session(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    shared
-        .store
-        .read(|st| st.resolve(caller.user, &id, Kind::File))?;
     let size = file_size_of(&body["file_size"])?;
     let target = Target::Version {
         file: id,
         name: body["file_name"].as_str().map(str::to_string),
     };
+    check_target_write(&shared, caller.user, &target)?;
     Ok((
         StatusCode::CREATED,
         Json(new_session(&shared, caller.user, target, size)?),
     ))
+}
+
+/// The caller may write where the session's file goes: an editor of the
+/// parent folder (a new file) or of the file (a new version). Checked when
+/// the session is made and again for every part, so a viewer (or a caller
+/// who lost access since) stores nothing.
+fn check_target_write(shared: &Shared, user: u64, target: &Target) -> ApiResult<()> {
+    let (id, kind) = match target {
+        Target::New { parent, .. } => (parent, Kind::Folder),
+        Target::Version { file, .. } => (file, Kind::File),
+    };
+    shared
+        .store
+        .read(|st| -> Result<(), StoreError> {
+            let (_, role) = st.resolve(user, id, kind)?;
+            if role < crate::store::Role::Editor {
+                return Err(StoreError::Forbidden(
+                    "Access denied - insufficient permission".into(),
+                ));
+            }
+            Ok(())
+        })
+        .map_err(ApiError::from)
 }
 
 /// `GET /api/2.0/files/upload_sessions/{id}`.
@@ -678,6 +780,11 @@ pub async fn upload_part(
     body: Body,
 ) -> ApiResult<Json<Value>> {
     let s = get_session(&shared, caller.user, &id)?;
+    if s.committed.is_some() {
+        // The session is done: Box has removed it once committed.
+        return Err(missing_session());
+    }
+    check_target_write(&shared, caller.user, &s.target)?;
     let want_sha1 = parse_digest(&headers)?;
     let range = headers
         .get("content-range")
@@ -805,7 +912,10 @@ pub async fn upload_part(
     if !repeat {
         // Recorded before the prefix digest that covers it is let go.
         let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        let s = sessions.get_mut(&id).ok_or_else(missing_session)?;
+        let s = sessions
+            .get_mut(&id)
+            .filter(|s| s.committed.is_none())
+            .ok_or_else(missing_session)?;
         s.parts.insert(start, part);
         if let Err(e) = persist_session(&shared, &sessions, &id) {
             if let Some(s) = sessions.get_mut(&id) {

@@ -41,13 +41,27 @@ pub async fn me(
     render(&shared, caller.user, &params).map(Json)
 }
 
-/// A user by id.
+/// A user by id: the caller itself, or anyone for an app's service
+/// account (the emulator's enterprise admin). Another user is refused as
+/// Box refuses a user outside the caller's enterprise: `403
+/// access_denied_insufficient_permissions`, without the profile or the
+/// space used.
 pub async fn get_user(
     State(shared): State<Arc<Shared>>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
     let id: u64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let admin = shared
+        .store
+        .read(|st| st.apps.values().any(|a| a.service_user == caller.user));
+    if id != caller.user && !admin {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "access_denied_insufficient_permissions",
+            "Access denied - insufficient permission",
+        ));
+    }
     render(&shared, id, &params).map(Json)
 }
