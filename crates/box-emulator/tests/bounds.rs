@@ -445,7 +445,7 @@ async fn parts_after_commit_are_refused() {
     .await;
     assert_eq!(s, 201, "{v}");
     let (s, v) = call(put(b"abcdefghij")).await;
-    assert_eq!(s, 404, "a part after the commit was taken: {v}");
+    assert_eq!(s, 409, "a part after the commit was taken: {v}");
 }
 
 /// v1 `search` with a page so large that `(page - 1) * per_page`

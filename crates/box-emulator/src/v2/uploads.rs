@@ -780,10 +780,6 @@ pub async fn upload_part(
     body: Body,
 ) -> ApiResult<Json<Value>> {
     let s = get_session(&shared, caller.user, &id)?;
-    if s.committed.is_some() {
-        // The session is done: Box has removed it once committed.
-        return Err(missing_session());
-    }
     check_target_write(&shared, caller.user, &s.target)?;
     let want_sha1 = parse_digest(&headers)?;
     let range = headers
