@@ -29,10 +29,13 @@
 //! ```
 //!
 //! The conformance suite every implementation runs is in `box_core::testing`
-//! (feature `testing`).
+//! (feature `testing`); the support of the workspace's bounded fuzz targets in
+//! `box_core::fuzzing` (feature `fuzzing`).
 
 pub mod body;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod ids;
 pub mod memory;
 pub mod model;

@@ -94,6 +94,8 @@
 
 pub mod admin;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod router;
 pub mod server;

@@ -71,7 +71,7 @@ pub fn routes(shared: &Shared) -> Router<Arc<Shared>> {
     calls.merge(transfers)
 }
 
-fn query_pairs(query: &Option<String>) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(query: &Option<String>) -> Vec<(String, String)> {
     url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
         .into_owned()
         .collect()

@@ -585,7 +585,7 @@ pub async fn session_status(
     Ok(Json(session_json(&shared, &s)))
 }
 
-fn parse_range(v: &str) -> Option<(u64, u64, u64)> {
+pub(crate) fn parse_range(v: &str) -> Option<(u64, u64, u64)> {
     let rest = v.trim().strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
     let (a, b) = range.split_once('-')?;
