@@ -115,9 +115,12 @@ impl Target {
     }
 }
 
+/// A request taken apart: method, path and query, headers, body.
+pub type Parts<'a> = (String, String, Vec<(String, Vec<u8>)>, &'a [u8]);
+
 /// Splits a request into method, path and query, headers and body; `None`
 /// when the head is not text or has no request line.
-pub fn split(data: &[u8]) -> Option<(String, String, Vec<(String, Vec<u8>)>, &[u8])> {
+pub fn split(data: &[u8]) -> Option<Parts<'_>> {
     let head_end = data
         .windows(2)
         .position(|w| w == b"\n\n")
