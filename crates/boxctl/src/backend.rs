@@ -58,8 +58,88 @@ impl Backend {
     }
 }
 
+/// The embedded emulator a command talks to.
+#[derive(Debug, Clone)]
+pub enum Embedded {
+    /// Started in this process (it holds the data directory's lock).
+    Local(Arc<EmulatorHandle>),
+    /// Started by another boxctl on the same data directory, reached over
+    /// loopback through what it left in [`SERVER_FILE`].
+    Remote(ServerFile),
+}
+
+impl Embedded {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        match self {
+            Self::Local(e) => e.base_url(),
+            Self::Remote(s) => s.base_url.clone(),
+        }
+    }
+
+    /// The default user's access token.
+    pub fn token(&self) -> String {
+        match self {
+            Self::Local(e) => e.default_token().to_owned(),
+            Self::Remote(s) => s.token.clone(),
+        }
+    }
+}
+
+/// The file in the data directory where the boxctl that runs the embedded
+/// emulator leaves its address, for other boxctl processes on the same data
+/// directory (mode 0600: it holds the admin secret and a token).
+pub const SERVER_FILE: &str = "boxctl-server.json";
+
+/// What [`SERVER_FILE`] holds.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct ServerFile {
+    /// The process serving.
+    pub pid: u32,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The emulator's admin secret.
+    pub admin_secret: String,
+    /// The default user's access token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for ServerFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerFile")
+            .field("pid", &self.pid)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerFile {
+    fn read(data_dir: &Path) -> Option<Self> {
+        serde_json::from_slice(&std::fs::read(data_dir.join(SERVER_FILE)).ok()?).ok()
+    }
+
+    /// Whether the server answers with this token.
+    async fn answers(&self) -> bool {
+        let url = format!("{}/2.0/users/me", self.base_url);
+        let client = match reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            Ok(c) => c,
+            Err(_) => return false,
+        };
+        client
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+}
+
 /// The command's context: directories, configuration, tokens, and the
-/// embedded emulators started so far (one per data directory, shared by
+/// embedded emulators reached so far (one per data directory, shared by
 /// every profile on it).
 #[derive(Debug)]
 pub struct Session {
@@ -69,7 +149,7 @@ pub struct Session {
     pub config: Config,
     /// The token file.
     pub tokens: TokenFile,
-    emulators: Mutex<HashMap<PathBuf, Arc<EmulatorHandle>>>,
+    emulators: Mutex<HashMap<PathBuf, Embedded>>,
 }
 
 impl Session {
@@ -85,39 +165,60 @@ impl Session {
         })
     }
 
-    /// The embedded emulator on `data_dir`, started on first use.
-    pub async fn emulator(&self, data_dir: &Path) -> CliResult<Arc<EmulatorHandle>> {
+    /// The embedded emulator on `data_dir`: started on first use and
+    /// announced in [`SERVER_FILE`]; or, when another boxctl runs it
+    /// already (it holds the data directory's lock), that one over loopback.
+    pub async fn emulator(&self, data_dir: &Path) -> CliResult<Embedded> {
         if let Some(e) = self.lock().get(data_dir) {
             return Ok(e.clone());
         }
         std::fs::create_dir_all(data_dir)
             .map_err(|e| CliError::failure(format!("creating {}: {e}", data_dir.display())))?;
-        let handle = Emulator::builder()
-            .data_dir(data_dir)
-            .start()
-            .await
-            .map_err(|e| {
-                CliError::failure(format!(
-                    "starting the embedded emulator on {}: {e}",
-                    data_dir.display()
-                ))
-                .hint("another boxctl may be using it; or pass --data-dir")
-            })?;
-        let handle = Arc::new(handle);
-        self.lock().insert(data_dir.to_path_buf(), handle.clone());
-        Ok(handle)
+        let embedded = match Emulator::builder().data_dir(data_dir).start().await {
+            Ok(handle) => {
+                let announce = ServerFile {
+                    pid: std::process::id(),
+                    base_url: handle.base_url(),
+                    admin_secret: handle.admin_secret().to_owned(),
+                    token: handle.default_token().to_owned(),
+                };
+                let bytes = serde_json::to_vec(&announce)
+                    .map_err(|e| CliError::failure(format!("encoding {SERVER_FILE}: {e}")))?;
+                crate::config::write_atomic(&data_dir.join(SERVER_FILE), &bytes, 0o600)?;
+                Embedded::Local(Arc::new(handle))
+            }
+            Err(start_err) => match ServerFile::read(data_dir) {
+                Some(server) if server.answers().await => Embedded::Remote(server),
+                _ => {
+                    return Err(CliError::failure(format!(
+                        "starting the embedded emulator on {}: {start_err}",
+                        data_dir.display()
+                    ))
+                    .hint("another program may hold it; or pass --data-dir"))
+                }
+            },
+        };
+        self.lock().insert(data_dir.to_path_buf(), embedded.clone());
+        Ok(embedded)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<EmulatorHandle>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Embedded>> {
         self.emulators.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stops the embedded emulators (each finishes its requests first).
+    /// Stops the embedded emulators started here (each finishes its
+    /// requests first) and withdraws their announcements.
     pub async fn shutdown(&self) {
-        let all: Vec<_> = self.lock().drain().map(|(_, e)| e).collect();
-        for e in all {
-            if let Ok(e) = Arc::try_unwrap(e) {
-                e.stop().await;
+        let all: Vec<_> = self.lock().drain().collect();
+        for (dir, e) in all {
+            if let Embedded::Local(e) = e {
+                let file = dir.join(SERVER_FILE);
+                if ServerFile::read(&dir).is_some_and(|s| s.pid == std::process::id()) {
+                    let _ = std::fs::remove_file(file);
+                }
+                if let Ok(e) = Arc::try_unwrap(e) {
+                    e.stop().await;
+                }
             }
         }
     }
@@ -144,7 +245,7 @@ impl Session {
             .unwrap_or_else(|| self.dirs.data_dir.clone());
         let emu = self.emulator(&data_dir).await?;
         let base = emu.base_url();
-        let token = emu.default_token().to_owned();
+        let token = emu.token();
         match profile.api {
             Api::V2 => {
                 let client = box_v2::Client::builder()

@@ -114,6 +114,11 @@ pub enum Command {
         jobs: usize,
     },
     /// Download files and folders (recursive, parallel, resumable).
+    ///
+    /// Files above `--parallel-above` are fetched in byte ranges, several at
+    /// a time, pinned to the version they started with. An interrupted
+    /// download continues from its partial file on the next `get` of the
+    /// same item, unless the remote file changed meanwhile.
     Get {
         /// Remote items, then the local directory (or file name).
         #[arg(required = true, num_args = 2..)]
@@ -121,6 +126,15 @@ pub enum Command {
         /// Transfers at a time.
         #[arg(long, short = 'j', default_value_t = 4)]
         jobs: usize,
+        /// Files larger than this are fetched in parallel ranges (bytes; K, M, G suffixes).
+        #[arg(long, default_value = "16M", value_parser = parse_size)]
+        parallel_above: u64,
+        /// The size of one range (bytes; K, M, G suffixes).
+        #[arg(long, default_value = "8M", value_parser = parse_size)]
+        part_size: u64,
+        /// Ranges of one file at a time.
+        #[arg(long, default_value_t = 4)]
+        range_jobs: usize,
     },
     /// Write a file's content to stdout.
     Cat {
@@ -444,4 +458,27 @@ pub enum ProfileCmd {
         /// Name.
         name: String,
     },
+}
+
+/// A byte count: a number with an optional `K`, `M` or `G` suffix (powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("{s:?}: the suffix must be K, M or G")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (e.g. 512K, 8M)"))?;
+    n.checked_mul(mult)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{s:?} is out of range"))
 }

@@ -161,10 +161,10 @@ pub async fn run(out: Output, keep: Option<PathBuf>) -> CliResult<()> {
         quiet: true,
     };
     let (n, _) = crate::transfer::download_file(
-        &*v2s,
+        &crate::transfer::Source::new(v2s.clone(), Some(v2.clone())),
         &q1_v2,
         &target,
-        true,
+        crate::transfer::RangedOptions::default(),
         &Progress::bytes(quiet, q1_v2.size, "get"),
     )
     .await?;

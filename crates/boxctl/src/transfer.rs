@@ -346,7 +346,13 @@ struct PlannedGet {
 }
 
 /// `get REMOTE... LOCAL`.
-pub async fn get(b: &Backend, out: Output, mut paths: Vec<String>, jobs: usize) -> CliResult<()> {
+pub async fn get(
+    b: &Backend,
+    out: Output,
+    mut paths: Vec<String>,
+    jobs: usize,
+    ranged_opts: RangedOptions,
+) -> CliResult<()> {
     let s = &*b.storage;
     let local = PathBuf::from(paths.pop().unwrap_or_default());
     let local_is_dir = local.is_dir();
@@ -422,14 +428,13 @@ pub async fn get(b: &Backend, out: Output, mut paths: Vec<String>, jobs: usize) 
     }
     let total: u64 = plan.iter().map(|p| p.file.size).sum();
     let progress = Progress::bytes(out, total, "download");
-    let ranged = s.capabilities().supports(Operation::RangeDownload);
-    let storage = b.storage.clone();
+    let src = Source::of(b);
     let results: Vec<CliResult<serde_json::Value>> = futures::stream::iter(plan)
         .map(|p| {
-            let storage = storage.clone();
+            let src = src.clone();
             let progress = progress.clone();
             async move {
-                let (n, resumed) = download_file(&*storage, &p.file, &p.local, ranged, &progress).await?;
+                let (n, resumed) = download_file(&src, &p.file, &p.local, ranged_opts, &progress).await?;
                 Ok(serde_json::json!({ "id": p.file.id.as_str(), "local": p.local, "size": n, "resumed_from": resumed }))
             }
         })
@@ -476,91 +481,425 @@ pub fn partial_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.boxctl-part"))
 }
 
-/// Downloads `file` to `target` through its partial file, resuming from what
-/// a previous attempt left there; checks the SHA-1; renames into place.
-/// Returns the size and the offset resumed from.
+/// The resume record beside a partial file: which remote content the
+/// partial holds, and (for a ranged download) which parts are written.
+pub fn state_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.boxctl-part.json"))
+}
+
+/// How big files are fetched: in byte ranges, several at a time, each
+/// written at its offset of the partial file.
+#[derive(Debug, Clone, Copy)]
+pub struct RangedOptions {
+    /// Files larger than this are fetched in ranges (when the API serves ranges).
+    pub above: u64,
+    /// The size of one range.
+    pub part_size: u64,
+    /// Ranges of one file at a time.
+    pub jobs: usize,
+}
+
+impl Default for RangedOptions {
+    fn default() -> Self {
+        Self {
+            above: 16 * 1024 * 1024,
+            part_size: 8 * 1024 * 1024,
+            jobs: 4,
+        }
+    }
+}
+
+/// The content a partial file holds: a re-run continues it only when the
+/// remote file is still this version, and the ranges it fetches are pinned
+/// to it (v2's `version=`), so bytes of two versions never mix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+struct PartState {
+    file_id: String,
+    version_id: Option<String>,
+    etag: Option<String>,
+    sha1: Option<String>,
+    size: u64,
+    /// For a ranged download: the range size.
+    part_size: Option<u64>,
+    /// For a ranged download: the starts of the ranges written and synced.
+    #[serde(default)]
+    done: std::collections::BTreeSet<u64>,
+}
+
+impl PartState {
+    fn of(file: &File, part_size: Option<u64>) -> Self {
+        Self {
+            file_id: file.id.as_str().to_owned(),
+            version_id: file.version_id.as_ref().map(|v| v.as_str().to_owned()),
+            etag: file.etag.clone(),
+            sha1: file.sha1.as_ref().map(|s| s.as_str().to_owned()),
+            size: file.size,
+            part_size,
+            done: Default::default(),
+        }
+    }
+
+    /// The same remote content (and, when ranged, the same range size).
+    fn same_content(&self, other: &Self) -> bool {
+        self.file_id == other.file_id
+            && self.version_id == other.version_id
+            && self.etag == other.etag
+            && self.sha1 == other.sha1
+            && self.size == other.size
+            && self.part_size == other.part_size
+    }
+
+    fn load(path: &Path) -> Option<Self> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    fn save(&self, path: &Path) -> CliResult<()> {
+        let bytes = serde_json::to_vec(self)
+            .map_err(|e| CliError::failure(format!("encoding {}: {e}", path.display())))?;
+        crate::config::write_atomic(path, &bytes, 0o644)
+    }
+}
+
+/// Where downloads come from: the profile's storage, and its v2 client
+/// (when it has one) for downloads pinned to a file version.
+#[derive(Clone)]
+pub struct Source {
+    storage: Arc<dyn Storage>,
+    v2: Option<box_v2::Client>,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("v2", &self.v2.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Source {
+    /// Downloads through `storage`, pinned to versions through `v2` when given.
+    pub fn new(storage: Arc<dyn Storage>, v2: Option<box_v2::Client>) -> Self {
+        Self { storage, v2 }
+    }
+
+    /// The profile's source.
+    pub fn of(b: &Backend) -> Self {
+        Self::new(b.storage.clone(), b.v2.clone())
+    }
+
+    fn ranged(&self) -> bool {
+        self.storage
+            .capabilities()
+            .supports(Operation::RangeDownload)
+    }
+
+    /// `file`'s content (or `range` of it), of the version `file` describes
+    /// when the API can name versions.
+    async fn fetch(&self, file: &File, range: Option<ByteRange>) -> Result<Body, Error> {
+        match (&self.v2, &file.version_id) {
+            (Some(c), Some(v)) => {
+                let mut d = c.download(file.id.as_str()).version(v.as_str());
+                if let Some(r) = range {
+                    d = d.range(r);
+                }
+                d.send().await
+            }
+            _ => self.storage.download(&file.id, range).await,
+        }
+    }
+}
+
+/// Downloads `file` to `target` through its partial file, continuing what a
+/// previous attempt left there when that was the same remote content; files
+/// above `opts.above` in parallel byte ranges. Checks the SHA-1, renames into
+/// place. Returns the size and the bytes resumed (not fetched again).
 pub async fn download_file(
-    s: &dyn Storage,
+    src: &Source,
     file: &File,
     target: &Path,
-    ranged: bool,
+    opts: RangedOptions,
     progress: &Progress,
 ) -> CliResult<(u64, u64)> {
     let part = partial_path(target);
-    let mut hasher = Sha1::new();
-    let mut have = match tokio::fs::metadata(&part).await {
-        Ok(m) if ranged && m.len() > 0 && m.len() < file.size => m.len(),
-        _ => 0,
+    let state_file = state_path(target);
+    let ranged = src.ranged();
+    let parallel = ranged && file.size > opts.above && opts.part_size > 0;
+    let want = PartState::of(file, parallel.then_some(opts.part_size));
+    // Small files are fetched again whole: a resume record is not worth its write.
+    let resumable = parallel || (ranged && file.size >= RESUME_MIN);
+    let previous = PartState::load(&state_file).filter(|s| s.same_content(&want));
+    let part_len = tokio::fs::metadata(&part).await.map(|m| m.len()).ok();
+    let (state, resumed) = match (previous, part_len) {
+        (Some(prev), Some(_)) if parallel => (prev, true),
+        (Some(prev), Some(len)) if resumable && len <= file.size => (prev, true),
+        _ => (want, false),
     };
-    if have > 0 {
+    if !resumed {
+        let _ = tokio::fs::remove_file(&part).await;
+    }
+    if resumable {
+        state.save(&state_file)?;
+    } else {
+        let _ = tokio::fs::remove_file(&state_file).await;
+    }
+    let result = if parallel {
+        download_ranges(src, file, &part, &state_file, state, opts, progress).await
+    } else {
+        download_sequential(src, file, &part, resumed, progress).await
+    };
+    let have = match result {
+        Ok(have) => have,
+        Err(e) => return Err(e),
+    };
+    tokio::fs::rename(&part, target)
+        .await
+        .map_err(|e| CliError::failure(format!("renaming into {}: {e}", target.display())))?;
+    let _ = tokio::fs::remove_file(&state_file).await;
+    Ok((file.size, have))
+}
+
+/// Removes a partial download that turned out wrong, and its record.
+async fn discard(part: &Path) {
+    let _ = tokio::fs::remove_file(part).await;
+    if let Some(name) = part.file_name() {
+        let state = part.with_file_name(format!("{}.json", name.to_string_lossy()));
+        let _ = tokio::fs::remove_file(state).await;
+    }
+}
+
+fn check_sha1(file: &File, got: Sha1Hex) -> CliResult<()> {
+    match &file.sha1 {
+        Some(want) if &got != want => Err(CliError::failure(format!(
+            "{}: the download's SHA-1 {} differs from Box's {}; the partial file was removed",
+            file.name,
+            got.as_str(),
+            want.as_str()
+        ))
+        .hint("run the command again")),
+        _ => Ok(()),
+    }
+}
+
+/// One stream, appended to the partial file (continuing it when `resume`).
+/// Returns the bytes that were already there.
+async fn download_sequential(
+    src: &Source,
+    file: &File,
+    part: &Path,
+    resume: bool,
+    progress: &Progress,
+) -> CliResult<u64> {
+    let mut hasher = Sha1::new();
+    let mut have = 0;
+    if resume {
         // Hash what is already there, then fetch the rest.
-        let mut f = tokio::fs::File::open(&part).await?;
+        let mut f = tokio::fs::File::open(part).await?;
         let mut buf = vec![0u8; 64 * 1024];
-        let mut left = have;
-        while left > 0 {
-            let want = left.min(buf.len() as u64) as usize;
-            let n = f.read(&mut buf[..want]).await?;
+        loop {
+            let n = f.read(&mut buf).await?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
-            left -= n as u64;
+            have += n as u64;
         }
-        have -= left;
     }
-    let mut out = if have > 0 {
-        tokio::fs::OpenOptions::new()
-            .append(true)
-            .open(&part)
-            .await?
-    } else {
-        tokio::fs::File::create(&part)
-            .await
-            .map_err(|e| CliError::failure(format!("creating {}: {e}", part.display())))?
-    };
-    if have > 0 {
-        out.set_len(have).await?;
-    }
-    progress.inc(have);
-    let range = if have > 0 {
-        Some(ByteRange::from_offset(have))
-    } else {
-        None
-    };
-    let body = s
-        .download(&file.id, range)
+    let mut out = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(part)
         .await
-        .map_err(crate::ctx(&file.name))?;
-    let mut stream = body.into_stream();
-    let mut n = have;
+        .map_err(|e| CliError::failure(format!("creating {}: {e}", part.display())))?;
+    progress.inc(have);
+    let mut stream = if have > 0 && have >= file.size {
+        // Everything arrived before the interruption; only the check and the rename are left.
+        futures::stream::empty().boxed()
+    } else {
+        let range = (have > 0).then(|| ByteRange::from_offset(have));
+        src.fetch(file, range)
+            .await
+            .map_err(crate::ctx(&file.name))?
+            .into_stream()
+            .boxed()
+    };
     while let Some(chunk) = stream.try_next().await.map_err(crate::ctx(&file.name))? {
         hasher.update(&chunk);
         out.write_all(&chunk)
             .await
             .map_err(|e| CliError::failure(format!("writing {}: {e}", part.display())))?;
-        n += chunk.len() as u64;
         progress.inc(chunk.len() as u64);
     }
     out.flush().await?;
     out.sync_all().await?;
     drop(out);
-    let got = Sha1Hex::from_digest(hasher.finalize().into());
-    if let Some(want) = &file.sha1 {
-        if &got != want {
-            let _ = tokio::fs::remove_file(&part).await;
-            return Err(CliError::failure(format!(
-                "{}: the download's SHA-1 {} differs from Box's {}; the partial file was removed",
-                file.name,
-                got.as_str(),
-                want.as_str()
-            ))
-            .hint("run the command again"));
+    if let Err(e) = check_sha1(file, Sha1Hex::from_digest(hasher.finalize().into())) {
+        discard(part).await;
+        return Err(e);
+    }
+    Ok(have)
+}
+
+/// Files below this size are not resumed: they are fetched again whole.
+const RESUME_MIN: u64 = 1024 * 1024;
+
+/// Most bytes of one range held before they are written out.
+const WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Byte ranges of `opts.part_size`, `opts.jobs` at a time, each written at
+/// its offset of the partial file and recorded in the state file once
+/// synced; ranges recorded by an earlier run are not fetched again. Then
+/// the whole file's SHA-1 is checked. Returns the bytes resumed.
+async fn download_ranges(
+    src: &Source,
+    file: &File,
+    part: &Path,
+    state_file: &Path,
+    state: PartState,
+    opts: RangedOptions,
+    progress: &Progress,
+) -> CliResult<u64> {
+    let size = file.size;
+    let part_size = opts.part_size;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .read(true)
+        .open(part)
+        .map_err(|e| CliError::failure(format!("creating {}: {e}", part.display())))?;
+    out.set_len(size)
+        .map_err(|e| CliError::failure(format!("sizing {}: {e}", part.display())))?;
+    let out = Arc::new(out);
+    let len_of = |start: u64| part_size.min(size - start);
+    let have: u64 = state.done.iter().map(|&s| len_of(s)).sum();
+    progress.inc(have);
+    let todo: Vec<u64> = (0..size)
+        .step_by(usize::try_from(part_size).unwrap_or(usize::MAX))
+        .filter(|s| !state.done.contains(s))
+        .collect();
+    let state = Arc::new(tokio::sync::Mutex::new(state));
+    futures::stream::iter(todo)
+        .map(|start| {
+            let out = out.clone();
+            let state = state.clone();
+            async move {
+                let end = start + len_of(start) - 1;
+                fetch_range(src, file, &out, start, end, progress).await?;
+                let o = out.clone();
+                tokio::task::spawn_blocking(move || o.sync_data())
+                    .await
+                    .map_err(|e| CliError::failure(format!("syncing: {e}")))?
+                    .map_err(|e| CliError::failure(format!("syncing {}: {e}", part.display())))?;
+                let mut st = state.lock().await;
+                st.done.insert(start);
+                st.save(state_file)
+            }
+        })
+        .buffer_unordered(opts.jobs.max(1))
+        .try_for_each(|()| async { Ok(()) })
+        .await?;
+    drop(out);
+    let path = part.to_path_buf();
+    let got = tokio::task::spawn_blocking(move || -> std::io::Result<Sha1Hex> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(&path)?;
+        let mut hasher = Sha1::new();
+        let mut buf = vec![0u8; WRITE_BUFFER];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        Ok(Sha1Hex::from_digest(hasher.finalize().into()))
+    })
+    .await
+    .map_err(|e| CliError::failure(format!("hashing: {e}")))?
+    .map_err(|e| CliError::failure(format!("reading {}: {e}", part.display())))?;
+    if let Err(e) = check_sha1(file, got) {
+        discard(part).await;
+        return Err(e);
+    }
+    Ok(have)
+}
+
+/// Fetches `start..=end` of `file` and writes it at `start` of `out`.
+async fn fetch_range(
+    src: &Source,
+    file: &File,
+    out: &Arc<std::fs::File>,
+    start: u64,
+    end: u64,
+    progress: &Progress,
+) -> CliResult<()> {
+    let want = end - start + 1;
+    let range = ByteRange::new(start, end).map_err(crate::ctx(&file.name))?;
+    let mut stream = src
+        .fetch(file, Some(range))
+        .await
+        .map_err(crate::ctx(&file.name))?
+        .into_stream();
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUFFER.min(want as usize));
+    let mut at = start;
+    let mut got = 0u64;
+    loop {
+        let chunk = stream.try_next().await.map_err(crate::ctx(&file.name))?;
+        let last = chunk.is_none();
+        if let Some(chunk) = &chunk {
+            got += chunk.len() as u64;
+            if got > want {
+                break;
+            }
+            buf.extend_from_slice(chunk);
+            progress.inc(chunk.len() as u64);
+        }
+        if !buf.is_empty() && (last || buf.len() >= WRITE_BUFFER) {
+            let n = buf.len() as u64;
+            let o = out.clone();
+            buf = tokio::task::spawn_blocking(move || write_at(&o, &buf, at).map(|()| buf))
+                .await
+                .map_err(|e| CliError::failure(format!("writing: {e}")))?
+                .map_err(|e| CliError::failure(format!("writing {}: {e}", file.name)))?;
+            buf.clear();
+            at += n;
+        }
+        if last {
+            break;
         }
     }
-    tokio::fs::rename(&part, target)
-        .await
-        .map_err(|e| CliError::failure(format!("renaming into {}: {e}", target.display())))?;
-    Ok((n, have))
+    if got != want {
+        return Err(CliError::failure(format!(
+            "{}: bytes {start}-{end} came back as {got} bytes",
+            file.name
+        ))
+        .hint("run the command again; it continues where it stopped"));
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(bytes, offset)
+}
+
+#[cfg(windows)]
+fn write_at(file: &std::fs::File, mut bytes: &[u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !bytes.is_empty() {
+        let n = file.seek_write(bytes, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[n..];
+        offset += n as u64;
+    }
+    Ok(())
 }
 
 /// `cat FILE`: streams the content to stdout.

@@ -78,7 +78,19 @@ pub(super) async fn serve(
             dir.display(), emu.default_user(), emu.default_token(), emu.base_url()
         ))?;
     }
+    // Embedded-profile commands on this data dir reach this server over loopback.
+    let announce = crate::backend::ServerFile {
+        pid: std::process::id(),
+        base_url: emu.base_url(),
+        admin_secret: emu.admin_secret().to_owned(),
+        token: emu.default_token().to_owned(),
+    };
+    let file = dir.join(crate::backend::SERVER_FILE);
+    let bytes = serde_json::to_vec(&announce)
+        .map_err(|e| CliError::failure(format!("encoding {}: {e}", file.display())))?;
+    crate::config::write_atomic(&file, &bytes, 0o600)?;
     shutdown_signal().await;
+    let _ = std::fs::remove_file(&file);
     emu.stop().await;
     Ok(())
 }

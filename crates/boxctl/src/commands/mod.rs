@@ -50,8 +50,19 @@ pub async fn dispatch(
                     on_conflict,
                     jobs,
                 } => crate::transfer::put(&backend, out, paths, on_conflict, jobs).await,
-                Command::Get { paths, jobs } => {
-                    crate::transfer::get(&backend, out, paths, jobs).await
+                Command::Get {
+                    paths,
+                    jobs,
+                    parallel_above,
+                    part_size,
+                    range_jobs,
+                } => {
+                    let opts = crate::transfer::RangedOptions {
+                        above: parallel_above,
+                        part_size,
+                        jobs: range_jobs,
+                    };
+                    crate::transfer::get(&backend, out, paths, jobs, opts).await
                 }
                 Command::Cat { path } => crate::transfer::cat(&backend, &path).await,
                 Command::Mv { src, dst } => items::mv_cp(&backend, out, &src, &dst, false).await,
