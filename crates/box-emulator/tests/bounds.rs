@@ -210,7 +210,7 @@ async fn upload_session_routes_bound_their_bodies() {
     )
     .await;
     assert_eq!(s, 413, "{v}");
-    assert_eq!(v["code"], "request_too_large", "{v}");
+    assert_eq!(v["code"], "request_entity_too_large", "{v}");
     let (s, v) = call(
         Client::new()
             .post(format!(
