@@ -164,7 +164,7 @@ fn seed_blob(
 }
 
 /// Copies a local directory into a user's root folder; returns the number
-/// of items created. Entries are created in batches of [`SEED_BATCH`], one
+/// of items created. Entries are created in batches of `SEED_BATCH` (1,000), one
 /// store transaction each; name checks use the store's name index, so a
 /// large directory costs n log n, not n².
 pub fn seed_dir(shared: &Shared, user: u64, dir: &Path) -> Result<u64, AdminError> {

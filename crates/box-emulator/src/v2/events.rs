@@ -132,7 +132,7 @@ pub async fn realtime_info(State(shared): State<Arc<Shared>>, caller: Caller) ->
 /// the user (another user's uploads, token grants) do not wake it.
 ///
 /// The channel is the credential, as on Box's realtime servers: it carries
-/// a MAC only the emulator can make (see [`new_channel`]), so nobody can
+/// a MAC only the emulator can make (see `new_channel`), so nobody can
 /// watch another user's activity by naming their id. A request that also
 /// sends a token must send the channel user's.
 pub async fn long_poll(

@@ -4,7 +4,7 @@
 //!
 //! Bytes stream to disk while their SHA-1 is computed; nothing is buffered
 //! whole in memory, and metadata is committed only after the blob is durable.
-//! Hashing and file writes run on blocking threads ([`Sink`]), fed chunk by
+//! Hashing and file writes run on blocking threads (`Sink`), fed chunk by
 //! chunk from the request body, so the async workers only move bytes.
 //!
 //! Chunked uploads write each part at its offset into one file per session
