@@ -103,7 +103,7 @@ impl RedisTokenStore {
     }
 
     /// How long a refresh waits for another process's lock before failing
-    /// with [`Error::Transport`]. Default: [`DEFAULT_LOCK_WAIT`](super::store::DEFAULT_LOCK_WAIT).
+    /// with [`Error::Transport`]. Default: [`DEFAULT_LOCK_WAIT`].
     pub fn lock_wait(mut self, wait: Duration) -> Self {
         self.lock_wait = wait;
         self
