@@ -14,10 +14,12 @@
 //! - [`run_case`]: runs one input on a thread with a deadline, so a hang
 //!   fails the test instead of stalling CI, and saves a failing input to a
 //!   file to check in as a regression case;
+//! - [`replay_corpus`]: replays the checked-in hostile inputs and fixed
+//!   failures of each target;
 //! - [`peak_rss`]: the process's peak resident memory (Linux), for a coarse
 //!   bound on allocation after a run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -215,7 +217,7 @@ pub fn mutated(
 /// running past the deadline panics with a message saying so. In both cases
 /// the input is first saved under `$TMPDIR/boxkit-fuzz/<name>-<hash>.bin`
 /// and the path printed, ready to be checked in as a regression case.
-pub fn run_case(name: &str, input: &[u8], deadline: Duration, target: fn(&[u8])) {
+pub fn run_case(name: &str, input: &[u8], deadline: Duration, target: Target) {
     let owned = input.to_vec();
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::Builder::new()
@@ -244,6 +246,40 @@ pub fn run_case(name: &str, input: &[u8], deadline: Duration, target: fn(&[u8]))
             );
         }
     }
+}
+
+/// A fuzz target: any bytes in, no panic, hang or unbounded allocation.
+pub type Target = fn(&[u8]);
+
+/// Replays the checked-in corpus of each target: every file under
+/// `dir/<target name>/` goes through [`run_case`]. The corpus holds the
+/// hostile inputs each target must survive (bombs, overflows, truncations,
+/// deep nesting) and every input that once made a target fail, added once it
+/// was fixed. A target without a corpus directory, or with an empty one, fails
+/// the test: a replay that runs nothing would pass whatever the code does.
+/// Returns the number of inputs replayed.
+pub fn replay_corpus(dir: &Path, targets: &[(&str, Target)], deadline: Duration) -> usize {
+    let mut replayed = 0;
+    for (name, target) in targets {
+        let target_dir = dir.join(name);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&target_dir)
+            .unwrap_or_else(|e| panic!("fuzz corpus of {name}: {target_dir:?}: {e}"))
+            .map(|e| e.expect("a corpus directory entry").path())
+            .filter(|p| p.is_file())
+            .collect();
+        assert!(
+            !paths.is_empty(),
+            "fuzz corpus of {name} is empty: add at least one hostile input to {target_dir:?}"
+        );
+        paths.sort();
+        for path in paths {
+            let input = std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            eprintln!("replaying {path:?} ({} bytes)", input.len());
+            run_case(name, &input, deadline, *target);
+            replayed += 1;
+        }
+    }
+    replayed
 }
 
 fn save_failure(name: &str, input: &[u8]) -> PathBuf {

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use box_core::fuzzing::proptest::prelude::*;
-use box_core::fuzzing::{config, mutated, run_case};
+use box_core::fuzzing::{config, mutated, replay_corpus, run_case, Target as FuzzTarget};
 use box_emulator::fuzzing;
 
 const V1_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/v1");
@@ -281,13 +281,11 @@ fn request_seeds_are_answered() {
     }
 }
 
-/// A fuzz target.
-type Target = fn(&[u8]);
-
-/// Checked-in inputs that once failed a target (`fixtures/emulator/fuzz/<target>/`).
+/// Replays each target's checked-in corpus (`fixtures/emulator/fuzz/<target>/`): hostile inputs it
+/// must survive and every input that once made it fail.
 #[test]
 fn regressions() {
-    let targets: [(&str, Target); 7] = [
+    let targets: &[(&str, FuzzTarget)] = &[
         ("v1_envelope", fuzzing::v1_envelope),
         ("v1_query", fuzzing::v1_query),
         ("ranges", fuzzing::ranges),
@@ -296,15 +294,6 @@ fn regressions() {
         ("fault_rule", fuzzing::fault_rule),
         ("request", fuzz_targets::request),
     ];
-    for (name, target) in targets {
-        let dir = Path::new(FIXTURES).join("fuzz").join(name);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries {
-            let path = e.unwrap().path();
-            eprintln!("regression {path:?}");
-            run_case(name, &std::fs::read(&path).unwrap(), DEADLINE, target);
-        }
-    }
+    let n = replay_corpus(&Path::new(FIXTURES).join("fuzz"), targets, DEADLINE);
+    eprintln!("{n} corpus inputs replayed");
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use box_core::fuzzing::proptest::prelude::*;
-use box_core::fuzzing::{assert_peak_rss_below, config, mutated, run_case};
+use box_core::fuzzing::{assert_peak_rss_below, config, mutated, replay_corpus, run_case, Target};
 use box_v1::tree::generate::{base64_wrapped, tree_xml};
 use box_v1::tree::zip::write_zip;
 
@@ -248,29 +248,14 @@ fn zip_bombs_stop_at_the_limits() {
     assert_peak_rss_below(PEAK_RSS);
 }
 
-/// A fuzz target.
-type Target = fn(&[u8]);
-
-/// Checked-in inputs that once failed a target (`fixtures/v1/fuzz/<target>/`).
+/// Replays each target's checked-in corpus (`fixtures/v1/fuzz/<target>/`): hostile inputs it
+/// must survive and every input that once made it fail.
 #[test]
 fn regressions() {
-    let targets: [(&str, Target); 2] = [
+    let targets: &[(&str, Target)] = &[
         ("action_body", fuzz_targets::action_body),
         ("tree_payload", fuzz_targets::tree_payload),
     ];
-    let mut ran = 0;
-    for (name, target) in targets {
-        let dir = Path::new(FIXTURES).join("fuzz").join(name);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries {
-            let path = e.unwrap().path();
-            let input = std::fs::read(&path).unwrap();
-            eprintln!("regression {path:?}");
-            run_case(name, &input, DEADLINE, target);
-            ran += 1;
-        }
-    }
-    eprintln!("{ran} regression inputs");
+    let n = replay_corpus(&Path::new(FIXTURES).join("fuzz"), targets, DEADLINE);
+    eprintln!("{n} corpus inputs replayed");
 }

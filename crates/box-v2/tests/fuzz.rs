@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use box_core::fuzzing::proptest::prelude::*;
 use box_core::fuzzing::proptest::sample::Index;
-use box_core::fuzzing::{assert_peak_rss_below, config, mutated, run_case};
+use box_core::fuzzing::{assert_peak_rss_below, config, mutated, replay_corpus, run_case, Target};
 use serde_json::{Map, Value};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/v2");
@@ -344,25 +344,14 @@ fn deep_and_long_documents() {
     assert_peak_rss_below(1 << 30);
 }
 
-/// A fuzz target.
-type Target = fn(&[u8]);
-
-/// Checked-in inputs that once failed a target (`fixtures/v2/fuzz/<target>/`).
+/// Replays each target's checked-in corpus (`fixtures/v2/fuzz/<target>/`): hostile inputs it
+/// must survive and every input that once made it fail.
 #[test]
 fn regressions() {
-    let targets: [(&str, Target); 2] = [
+    let targets: &[(&str, Target)] = &[
         ("generated_models", fuzz_targets::generated_models),
         ("hand_written_models", fuzz_targets::hand_written_models),
     ];
-    for (name, target) in targets {
-        let dir = Path::new(FIXTURES).join("fuzz").join(name);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries {
-            let path = e.unwrap().path();
-            eprintln!("regression {path:?}");
-            run_case(name, &std::fs::read(&path).unwrap(), DEADLINE, target);
-        }
-    }
+    let n = replay_corpus(&Path::new(FIXTURES).join("fuzz"), targets, DEADLINE);
+    eprintln!("{n} corpus inputs replayed");
 }
