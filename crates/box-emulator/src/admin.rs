@@ -38,6 +38,35 @@ pub fn mint_token(shared: &Shared, user: u64) -> Result<String, AdminError> {
         .map_err(|e| AdminError(format!("{e:?}")))
 }
 
+/// How long a kept developer token ([`keep_token`]) stays valid.
+pub const KEPT_TOKEN_TTL: chrono::Duration = chrono::Duration::days(3650);
+
+/// Keeps `token` (a value the caller saved) as a developer access token of
+/// `user`, valid for [`KEPT_TOKEN_TTL`]; a token stored already for `user`
+/// and unexpired is left as it is. Refused when the value is empty, not
+/// printable ASCII, or another user's token.
+pub fn keep_token(shared: &Shared, user: u64, token: &str) -> Result<(), AdminError> {
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AdminError(
+            "a kept token must be non-empty printable ASCII".into(),
+        ));
+    }
+    if !shared.store.read(|st| st.users.contains_key(&user)) {
+        return Err(AdminError(format!("no user {user}")));
+    }
+    let kept = shared
+        .store
+        .write(|tx| Ok(tx.keep_access_token(token, user, KEPT_TOKEN_TTL)))
+        .map_err(|e| AdminError(format!("{e:?}")))?;
+    if kept {
+        Ok(())
+    } else {
+        Err(AdminError(
+            "that token value is in use for another user or purpose".into(),
+        ))
+    }
+}
+
 /// Creates a user and a developer token.
 pub fn create_user(shared: &Shared, name: &str, login: &str) -> Result<(User, String), AdminError> {
     let user = shared

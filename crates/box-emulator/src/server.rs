@@ -33,6 +33,7 @@ pub struct EmulatorBuilder {
     port: u16,
     config: Config,
     faults: FaultConfig,
+    default_token: Option<String>,
 }
 
 impl EmulatorBuilder {
@@ -135,6 +136,18 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The default user's developer token: instead of minting a new one at
+    /// each start (valid for the token lifetime), the emulator keeps this
+    /// value, valid for ten years ([`crate::admin::KEPT_TOKEN_TTL`]) and
+    /// persisted with the data directory, so a program that saved it (as
+    /// boxctl's embedded profile does) signs in with the same token across
+    /// restarts. [`start`](Self::start) fails if the value is empty, not
+    /// printable ASCII, or another user's token.
+    pub fn default_token(mut self, token: impl Into<String>) -> Self {
+        self.default_token = Some(token.into());
+        self
+    }
+
     /// Fault injection at start.
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
@@ -176,8 +189,13 @@ impl EmulatorBuilder {
                     .id
             }
         };
-        let default_token = crate::admin::mint_token(&shared, default_user)
-            .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+        let default_token = match self.default_token {
+            Some(token) => crate::admin::keep_token(&shared, default_user, &token)
+                .map(|()| token)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.0))?,
+            None => crate::admin::mint_token(&shared, default_user)
+                .map_err(|e| std::io::Error::other(format!("{e:?}")))?,
+        };
         let app = crate::router::router(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let hooks = tokio::spawn(crate::webhooks::run(shared.clone()));

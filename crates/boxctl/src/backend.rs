@@ -172,9 +172,13 @@ impl Session {
         if let Some(e) = self.lock().get(data_dir) {
             return Ok(e.clone());
         }
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| CliError::failure(format!("creating {}: {e}", data_dir.display())))?;
-        let embedded = match Emulator::builder().data_dir(data_dir).start().await {
+        let token = self.embedded_token(data_dir)?;
+        let embedded = match Emulator::builder()
+            .data_dir(data_dir)
+            .default_token(token)
+            .start()
+            .await
+        {
             Ok(handle) => {
                 let announce = ServerFile {
                     pid: std::process::id(),
@@ -186,6 +190,9 @@ impl Session {
                     .map_err(|e| CliError::failure(format!("encoding {SERVER_FILE}: {e}")))?;
                 crate::config::write_atomic(&data_dir.join(SERVER_FILE), &bytes, 0o600)?;
                 Embedded::Local(Arc::new(handle))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(refused_token(data_dir, &self.tokens, e))
             }
             Err(start_err) => match ServerFile::read(data_dir) {
                 Some(server) if server.answers().await => Embedded::Remote(server),
@@ -200,6 +207,31 @@ impl Session {
         };
         self.lock().insert(data_dir.to_path_buf(), embedded.clone());
         Ok(embedded)
+    }
+
+    /// The embedded user's developer token for the emulator on `data_dir`
+    /// (creating the directory): kept in the 0600 token file under
+    /// [`embedded_token_key`], made up the first time, and given to the
+    /// emulator at every start, which keeps it in its store — so every
+    /// command, every embedded start and `serve` use one token, and a program
+    /// given it once keeps working after restarts.
+    pub fn embedded_token(&self, data_dir: &Path) -> CliResult<String> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| CliError::failure(format!("creating {}: {e}", data_dir.display())))?;
+        let key = embedded_token_key(data_dir);
+        if let Some(t) = self.tokens.get(&key)? {
+            return Ok(t.access_token);
+        }
+        let token = box_emulator::store::random_token(40);
+        self.tokens.set(
+            &key,
+            Some(StoredTokens {
+                access_token: token.clone(),
+                refresh_token: None,
+                expires_at: None,
+            }),
+        )?;
+        Ok(token)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Embedded>> {
@@ -411,6 +443,29 @@ fn v2_base(profile: &Profile) -> box_v2::ClientBuilder {
         Some(base) => b.base_url(base),
         None => b,
     }
+}
+
+/// The token file's key for the embedded user's token on `data_dir`
+/// (`embedded@` and the directory's absolute path; profile names cannot hold
+/// `@`, so it never collides with a profile's entry).
+pub fn embedded_token_key(data_dir: &Path) -> String {
+    let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    format!("embedded@{}", dir.display())
+}
+
+fn refused_token(data_dir: &Path, tokens: &TokenFile, e: std::io::Error) -> CliError {
+    CliError::with_code(
+        code::AUTH,
+        format!(
+            "the emulator on {} refused the embedded token: {e}",
+            data_dir.display()
+        ),
+    )
+    .hint(format!(
+        "delete the {:?} entry of {} and run the command again",
+        embedded_token_key(data_dir),
+        tokens.path().display()
+    ))
 }
 
 /// The token file's form of an access token.

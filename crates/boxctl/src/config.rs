@@ -216,6 +216,7 @@ impl Config {
             .map(str::to_owned)
             .or_else(|| self.default_profile.clone())
             .unwrap_or_else(|| "embedded".to_owned());
+        check_profile_name(&name)?;
         if let Some(p) = self.profiles.get(&name) {
             return Ok((name, p.clone()));
         }
@@ -234,6 +235,24 @@ impl Config {
                 ),
             ),
         }
+    }
+}
+
+/// Refuses a profile name that is not 1–64 ASCII letters, digits, `-`, `_`
+/// or `.` (so it never collides with the token file's other entries, such
+/// as the embedded user's, and is safe in a shell and a file name).
+pub fn check_profile_name(name: &str) -> CliResult<()> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            CliError::usage(format!("{name:?} is not a valid profile name"))
+                .hint("use 1-64 ASCII letters, digits, '-', '_' or '.'"),
+        )
     }
 }
 

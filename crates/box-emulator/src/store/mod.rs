@@ -932,6 +932,30 @@ impl Tx<'_> {
         token
     }
 
+    /// Keeps `token`, a value a program saved, as an access token of `user`:
+    /// stored (valid for `ttl` from now) unless it is stored already for
+    /// `user` and unexpired, in which case it is left as it is. False,
+    /// changing nothing, if the value is some other user's or another kind.
+    pub fn keep_access_token(&mut self, token: &str, user: u64, ttl: Duration) -> bool {
+        match self.st.tokens.get(token) {
+            Some(t) if t.user != user || t.kind != TokenKind::Access => return false,
+            Some(t) if t.expires_at > Utc::now() => return true,
+            _ => {}
+        }
+        self.st.tokens.insert(
+            token.to_owned(),
+            Token {
+                kind: TokenKind::Access,
+                user,
+                client_id: String::new(),
+                expires_at: Utc::now() + ttl,
+                redirect_uri: None,
+            },
+        );
+        self.touch(Table::Token, token);
+        true
+    }
+
     /// Removes a token of `kind` and returns it if it was valid (single use).
     pub fn take_token(&mut self, token: &str, kind: TokenKind) -> Option<Token> {
         let t = self.st.token(token, kind)?.clone();

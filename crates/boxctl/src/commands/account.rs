@@ -53,32 +53,23 @@ pub(super) async fn serve(
     }
     cfg.validate().map_err(CliError::usage)?;
     let dir = &session.dirs.data_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::failure(format!("creating {}: {e}", dir.display())))?;
+    // The same token as the embedded profile's, every start.
+    let token = session.embedded_token(dir)?;
+    let stop = shutdown_signal();
     let emu = Emulator::builder()
         .port(port)
         .data_dir(dir)
         .faults(cfg)
+        .default_token(token)
         .start()
         .await
         .map_err(|e| {
             CliError::failure(format!("cannot start the emulator: {e}"))
                 .hint("is the port or the data dir in use?")
         })?;
-    if out.json {
-        out.json_line(&json!({
-            "base_url": emu.base_url(), "api_url": emu.api_url(), "upload_url": emu.upload_url(),
-            "oauth_url": emu.oauth_url(), "v1_url": emu.v1_url(), "admin_url": emu.admin_url(),
-            "data_dir": dir, "user": emu.default_user(), "token": emu.default_token(),
-        }))?;
-    } else {
-        out.line(&format!(
-            "boxctl serve: the emulator is listening (Ctrl-C stops it)\n  base:     {}\n  api:      {}\n  upload:   {}\n  oauth:    {}\n  v1:       {}\n  admin:    {}\n  data dir: {}\n  user:     {}\n  token:    {}  (an emulator developer token)\n\nUse it from boxctl:  boxctl profile add local --kind v2 --base-url {} && BOXCTL_TOKEN=... boxctl --profile local login --token-env BOXCTL_TOKEN",
-            emu.base_url(), emu.api_url(), emu.upload_url(), emu.oauth_url(), emu.v1_url(), emu.admin_url(),
-            dir.display(), emu.default_user(), emu.default_token(), emu.base_url()
-        ))?;
-    }
-    // Embedded-profile commands on this data dir reach this server over loopback.
+    // Embedded-profile commands on this data dir reach this server over loopback;
+    // announced before the addresses are printed, so a program that reads
+    // them can run such commands at once.
     let announce = crate::backend::ServerFile {
         pid: std::process::id(),
         base_url: emu.base_url(),
@@ -89,25 +80,53 @@ pub(super) async fn serve(
     let bytes = serde_json::to_vec(&announce)
         .map_err(|e| CliError::failure(format!("encoding {}: {e}", file.display())))?;
     crate::config::write_atomic(&file, &bytes, 0o600)?;
-    shutdown_signal().await;
+    if out.json {
+        out.json_line(&json!({
+            "base_url": emu.base_url(), "api_url": emu.api_url(), "upload_url": emu.upload_url(),
+            "oauth_url": emu.oauth_url(), "v1_url": emu.v1_url(), "admin_url": emu.admin_url(),
+            "data_dir": dir, "user": emu.default_user(), "token": emu.default_token(),
+        }))?;
+    } else {
+        out.line(&format!(
+            "boxctl serve: the emulator is listening (Ctrl-C stops it)\n  base:     {}\n  api:      {}\n  upload:   {}\n  oauth:    {}\n  v1:       {}\n  admin:    {}\n  data dir: {}\n  user:     {}\n  token:    {}  (this data dir's developer token, the same after restarts)\n\nUse it from boxctl:  boxctl profile add local --kind v2 --base-url {} && BOXCTL_TOKEN=... boxctl --profile local login --token-env BOXCTL_TOKEN",
+            emu.base_url(), emu.api_url(), emu.upload_url(), emu.oauth_url(), emu.v1_url(), emu.admin_url(),
+            dir.display(), emu.default_user(), emu.default_token(), emu.base_url()
+        ))?;
+    }
+    stop.await;
     let _ = std::fs::remove_file(&file);
     emu.stop().await;
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled: `serve` calls it before it prints its
+/// addresses, so a program that stops it as soon as it has read them does
+/// not kill it before it withdraws its announcement.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        let handlers = signal(SignalKind::terminate())
+            .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)));
+        async move {
+            match handlers {
+                Ok((mut term, mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 pub(super) fn profile(session: &Session, out: Output, cmd: ProfileCmd) -> CliResult<()> {
@@ -212,6 +231,7 @@ pub(super) fn profile(session: &Session, out: Output, cmd: ProfileCmd) -> CliRes
                 passphrase_env,
                 api_key,
             };
+            crate::config::check_profile_name(&name)?;
             if p.kind == Kind::V1 && p.api_key.is_none() {
                 return Err(CliError::usage("a v1 profile needs --api-key"));
             }
