@@ -12,6 +12,7 @@
 //! are not shared with the caller are reported as not found.
 
 pub mod blobs;
+pub mod collaborations;
 pub mod collections;
 pub mod comments;
 pub mod model;
@@ -21,6 +22,7 @@ pub mod sharing;
 pub mod sqlite;
 pub mod tasks;
 pub mod tree;
+pub mod web_links;
 pub mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -141,27 +143,23 @@ impl std::fmt::Debug for State {
     }
 }
 
-/// The live children of one folder in listing order by name: folders (and
-/// anything else that is not a file) first, then files, each by
+/// The live children of one folder in listing order by name: folders,
+/// then files, then web links (Box's type order, [`Kind::rank`]), each by
 /// case-folded name (folded once, when the item is indexed). Names are
 /// unique per folder case-insensitively, so the id only keeps keys distinct.
 #[derive(Debug, Default)]
 struct Sorted {
-    folders: BTreeSet<(String, u64)>,
-    files: BTreeSet<(String, u64)>,
+    /// One set per [`Kind::rank`].
+    by_rank: [BTreeSet<(String, u64)>; 3],
 }
 
 impl Sorted {
-    fn set(&mut self, is_file: bool) -> &mut BTreeSet<(String, u64)> {
-        if is_file {
-            &mut self.files
-        } else {
-            &mut self.folders
-        }
+    fn set(&mut self, rank: u8) -> &mut BTreeSet<(String, u64)> {
+        &mut self.by_rank[usize::from(rank).min(2)]
     }
 
     fn len(&self) -> usize {
-        self.folders.len() + self.files.len()
+        self.by_rank.iter().map(BTreeSet::len).sum()
     }
 }
 
@@ -169,7 +167,7 @@ impl Sorted {
 #[derive(Debug, PartialEq, Eq)]
 struct SortedAt {
     parent: u64,
-    is_file: bool,
+    rank: u8,
     name: String,
 }
 
@@ -520,26 +518,26 @@ impl State {
             .items
             .get(&id)
             .and_then(|i| match (i.parent, &i.trashed_at) {
-                (Some(parent), None) => Some((parent, i.kind == Kind::File, &i.name)),
+                (Some(parent), None) => Some((parent, i.kind.rank(), &i.name)),
                 _ => None,
             });
         let have = self.sorted_at.get(&id);
         let same = match (have, want) {
-            (Some(h), Some((p, f, n))) => h.parent == p && h.is_file == f && &h.name == n,
+            (Some(h), Some((p, r, n))) => h.parent == p && h.rank == r && &h.name == n,
             (None, None) => true,
             _ => false,
         };
         if same {
             return;
         }
-        let want = want.map(|(parent, is_file, name)| SortedAt {
+        let want = want.map(|(parent, rank, name)| SortedAt {
             parent,
-            is_file,
+            rank,
             name: name.clone(),
         });
         if let Some(old) = self.sorted_at.remove(&id) {
             if let Some(sorted) = self.sorted.get_mut(&old.parent) {
-                sorted.set(old.is_file).remove(&(lower(&old.name), id));
+                sorted.set(old.rank).remove(&(lower(&old.name), id));
                 if sorted.len() == 0 {
                     self.sorted.remove(&old.parent);
                 }
@@ -549,16 +547,17 @@ impl State {
             self.sorted
                 .entry(new.parent)
                 .or_default()
-                .set(new.is_file)
+                .set(new.rank)
                 .insert((lower(&new.name), id));
             self.sorted_at.insert(id, new);
         }
     }
 
     /// Live children of a folder sorted by name (folders first, then
-    /// files; `desc` reverses the names within each), as the number of them
-    /// and their ids from `offset` on. Costs the part that is read, not
-    /// the folder: a 1000-item page does not sort or scan the rest.
+    /// files, then web links; `desc` reverses the names within each), as
+    /// the number of them and their ids from `offset` on. Costs the part
+    /// that is read, not the folder: a 1000-item page does not sort or scan
+    /// the rest.
     pub fn children_by_name(
         &self,
         folder: u64,
@@ -568,32 +567,24 @@ impl State {
         let Some(sorted) = self.sorted.get(&folder) else {
             return (0, Box::new(std::iter::empty()));
         };
-        fn ids(s: &BTreeSet<(String, u64)>) -> impl DoubleEndedIterator<Item = u64> + '_ {
-            s.iter().map(|(_, id)| *id)
+        let mut skip = offset;
+        let mut it: Box<dyn Iterator<Item = u64> + '_> = Box::new(std::iter::empty());
+        for set in &sorted.by_rank {
+            // Whole sets before the offset are passed over without walking
+            // them; the skip within a set walks only that set.
+            if skip >= set.len() {
+                skip -= set.len();
+                continue;
+            }
+            let ids = set.iter().map(|(_, id)| *id);
+            let part: Box<dyn Iterator<Item = u64> + '_> = if desc {
+                Box::new(ids.rev().skip(skip))
+            } else {
+                Box::new(ids.skip(skip))
+            };
+            skip = 0;
+            it = Box::new(it.chain(part));
         }
-        let (nf, folders, files): (
-            usize,
-            Box<dyn Iterator<Item = u64>>,
-            Box<dyn Iterator<Item = u64>>,
-        ) = if desc {
-            (
-                sorted.folders.len(),
-                Box::new(ids(&sorted.folders).rev()),
-                Box::new(ids(&sorted.files).rev()),
-            )
-        } else {
-            (
-                sorted.folders.len(),
-                Box::new(ids(&sorted.folders)),
-                Box::new(ids(&sorted.files)),
-            )
-        };
-        // Skipping within the files set avoids walking the folders before it.
-        let it: Box<dyn Iterator<Item = u64>> = if offset >= nf {
-            Box::new(files.skip(offset - nf))
-        } else {
-            Box::new(folders.skip(offset).chain(files))
-        };
         (sorted.len(), it)
     }
 
@@ -625,9 +616,9 @@ impl State {
         let name = lower(name);
         let range = (name.clone(), 0)..=(name, u64::MAX);
         sorted
-            .folders
-            .range(range.clone())
-            .chain(sorted.files.range(range))
+            .by_rank
+            .iter()
+            .flat_map(|set| set.range(range.clone()))
             .map(|(_, id)| *id)
             .find(|id| Some(*id) != except)
             .and_then(|id| self.items.get(&id))
@@ -656,7 +647,7 @@ impl State {
         let mut users: Vec<u64> = self
             .collabs
             .values()
-            .filter(|c| chain.contains(&c.item))
+            .filter(|c| chain.contains(&c.item) && c.status == CollabStatus::Accepted)
             .map(|c| c.user)
             .collect();
         users.push(item.owner);
@@ -901,6 +892,7 @@ impl Tx<'_> {
                 shared_link: None,
                 created_by: id,
                 modified_by: id,
+                url: None,
             },
         );
         self.touch(Table::Item, root_id);
@@ -1019,6 +1011,7 @@ impl Tx<'_> {
                 shared_link: None,
                 created_by: by,
                 modified_by: by,
+                url: None,
             },
         );
         self.st.link(Some(parent), id);
@@ -1143,7 +1136,7 @@ impl Tx<'_> {
             ));
         }
         let new_name = upd.name.clone().unwrap_or_else(|| item.name.clone());
-        check_name(&new_name)?;
+        web_links::check_name_of(kind, &new_name)?;
         let mut new_parent = item.parent;
         if let Some(p) = &upd.parent {
             let (pid, prole) = self.st.resolve(user, p, Kind::Folder)?;
@@ -1340,7 +1333,7 @@ impl Tx<'_> {
             }
         };
         let name = name.map(str::to_string).unwrap_or(item.name.clone());
-        check_name(&name)?;
+        web_links::check_name_of(kind, &name)?;
         if let Some(c) = self.st.conflict(pid, &name, Some(id)) {
             return Err(StoreError::NameInUse(Box::new(c.clone())));
         }
@@ -1489,6 +1482,8 @@ impl Tx<'_> {
                 role: role_name.into(),
                 created_by: user,
                 created_at: Utc::now(),
+                status: CollabStatus::Accepted,
+                modified_at: None,
             },
         );
         self.touch(Table::Collab, id);

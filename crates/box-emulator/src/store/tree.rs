@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use super::{Item, Kind, Role, State, StoreResult, Tx, Version};
+use super::{CollabStatus, Item, Kind, Role, State, StoreResult, Tx, Version};
 
 /// One step of [`State::walk`]: a folder is entered, its files are
 /// visited, then its subfolders (each a walk of its own), then it is left.
@@ -144,7 +144,7 @@ impl State {
         let mine: Vec<(u64, Role)> = self
             .collabs
             .values()
-            .filter(|c| c.user == user)
+            .filter(|c| c.user == user && c.status == CollabStatus::Accepted)
             .map(|c| (c.item, role_of(&c.role)))
             .collect();
         if mine.is_empty() {
@@ -189,6 +189,7 @@ impl State {
                         match c.kind {
                             Kind::File => total = total.saturating_add(c.file_size()),
                             Kind::Folder => stack.push(c.id),
+                            Kind::WebLink => {}
                         }
                     }
                 }
@@ -232,8 +233,11 @@ impl State {
             }
             let mut kids = self.children(folder.id);
             super::sort_items(&mut kids, order, false);
-            let (files, folders): (Vec<&Item>, Vec<&Item>) =
-                kids.into_iter().partition(|k| k.kind == Kind::File);
+            // Web links are not part of the walked tree (v1 has none).
+            let (files, folders): (Vec<&Item>, Vec<&Item>) = kids
+                .into_iter()
+                .filter(|k| k.kind != Kind::WebLink)
+                .partition(|k| k.kind == Kind::File);
             for f in files {
                 visit(Step::File(f));
             }
@@ -282,6 +286,7 @@ impl Tx<'_> {
             let it = self.item_mut(id)?;
             it.description = item.description;
             it.tags = item.tags;
+            it.url = item.url;
             if item.kind == Kind::Folder {
                 let kids: Vec<u64> = self.st.children(from).iter().map(|k| k.id).collect();
                 for kid in kids.into_iter().rev() {

@@ -635,6 +635,8 @@ fn search(shared: &Shared, user: u64, call: &Call) -> Response {
         let hits: Vec<&Item> = st
             .items
             .values()
+            // v1 has no web links.
+            .filter(|i| i.kind != Kind::WebLink)
             .filter(|i| i.parent.is_some() && i.name.to_lowercase().contains(&query))
             .filter(|i| !st.in_trash(i.id) && st.role(user, i.id).is_some())
             // A huge `page` skips everything rather than overflowing.
@@ -667,6 +669,7 @@ fn search(shared: &Shared, user: u64, call: &Call) -> Response {
                     esc(&i.name),
                     parent_of(i)
                 )),
+                Kind::WebLink => {}
             }
         }
         files.push_str("</files>");

@@ -13,7 +13,8 @@ use super::objects::{item_mini, ts, user_mini};
 use crate::http::errors::{ApiError, ApiResult};
 use crate::http::{id_of, write, Caller, JsonBody};
 use crate::state::Shared;
-use crate::store::{Collaboration, Kind, State as St};
+use crate::store::collaborations::CollabUpdate;
+use crate::store::{CollabStatus, Collaboration, Kind, State as St};
 
 const ROLES: &[&str] = &[
     "editor",
@@ -29,9 +30,13 @@ fn collab_json(st: &St, c: &Collaboration) -> Value {
     json!({
         "type": "collaboration", "id": c.id.to_string(),
         "created_by": user_mini(st, c.created_by), "created_at": ts(&c.created_at),
-        "modified_at": ts(&c.created_at), "expires_at": null, "status": "accepted",
+        "modified_at": ts(c.modified_at.as_ref().unwrap_or(&c.created_at)), "expires_at": null,
+        "status": c.status.as_str(),
         "accessible_by": user_mini(st, c.user), "invite_email": null, "role": c.role,
-        "acknowledged_at": ts(&c.created_at),
+        "acknowledged_at": match c.status {
+            CollabStatus::Pending => Value::Null,
+            _ => json!(ts(c.modified_at.as_ref().unwrap_or(&c.created_at))),
+        },
         "item": st.item(c.item).map(item_mini).unwrap_or(Value::Null),
     })
 }
@@ -104,6 +109,59 @@ pub async fn get_collab(
             .and_then(|i| st.collabs.get(&i))
             .filter(|c| c.user == caller.user || st.role(caller.user, c.item).is_some())
             .ok_or_else(ApiError::not_found)?;
+        Ok(Json(collab_json(st, c)))
+    })
+}
+
+/// `PUT /2.0/collaborations/{id}`: `role` (by the item's owner) and
+/// `status` `accepted`/`rejected` (by the collaborator, while pending).
+/// Handing ownership over (`role: owner`) is not emulated: it is refused
+/// with a `400` that says so.
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<Json<Value>> {
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "bad_request",
+            "The body must be a JSON object",
+        ));
+    }
+    let role = match body.get("role") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) if r == "owner" => {
+            return Err(ApiError::bad_request(
+                "bad_request",
+                "Transferring ownership (role owner) is not emulated",
+            ))
+        }
+        Some(Value::String(r)) if ROLES.contains(&r.as_str()) => Some(r.clone()),
+        Some(_) => return Err(ApiError::bad_request("bad_request", "role is invalid")),
+    };
+    let status = match body.get("status") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(match s.as_str() {
+            "accepted" => CollabStatus::Accepted,
+            "rejected" => CollabStatus::Rejected,
+            "pending" => CollabStatus::Pending,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "bad_request",
+                    "status must be accepted or rejected",
+                ))
+            }
+        }),
+        Some(_) => return Err(ApiError::bad_request("bad_request", "status is invalid")),
+    };
+    let user = caller.user;
+    let cid = write(&shared, move |tx| {
+        tx.update_collaboration(user, &id, CollabUpdate { role, status })
+    })
+    .await?;
+    shared.store.read(|st| {
+        let c = st.collabs.get(&cid).ok_or_else(ApiError::not_found)?;
         Ok(Json(collab_json(st, c)))
     })
 }

@@ -42,6 +42,14 @@ impl RouteKind for Folders {
     const KIND: Kind = Kind::Folder;
 }
 
+/// Routes under `/2.0/web_links`.
+#[derive(Debug)]
+pub struct WebLinks;
+
+impl RouteKind for WebLinks {
+    const KIND: Kind = Kind::WebLink;
+}
+
 /// Renders an item by internal id for the caller.
 pub fn render(shared: &Shared, id: u64, fields: Option<&str>) -> ApiResult<Value> {
     shared
@@ -68,7 +76,7 @@ pub async fn get<K: RouteKind>(
     Ok(Json(v).into_response())
 }
 
-fn parse_update(body: &Value) -> ApiResult<ItemUpdate> {
+pub(crate) fn parse_update(body: &Value) -> ApiResult<ItemUpdate> {
     let obj = body
         .as_object()
         .ok_or_else(|| ApiError::bad_request("bad_request", "The body must be a JSON object"))?;
@@ -165,7 +173,7 @@ fn parse_update(body: &Value) -> ApiResult<ItemUpdate> {
 }
 
 /// `collections: [{"id": ..}]` of an update (`None` when absent).
-fn parse_collections(body: &Value) -> ApiResult<Option<Vec<String>>> {
+pub(crate) fn parse_collections(body: &Value) -> ApiResult<Option<Vec<String>>> {
     match body.get("collections") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(a)) => a

@@ -17,6 +17,7 @@ pub mod shared_links;
 pub mod tasks;
 pub mod uploads;
 pub mod users;
+pub mod web_links;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::state::Shared;
-use items::{Files, Folders};
+use items::{Files, Folders, WebLinks};
 
 /// Routes under `/2.0`, `/api/2.0`, `/oauth2` and the content/realtime URLs.
 pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
@@ -86,7 +87,21 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/2.0/collaborations", post(collaborations::create))
         .route(
             "/2.0/collaborations/{id}",
-            get(collaborations::get_collab).delete(collaborations::delete),
+            get(collaborations::get_collab)
+                .put(collaborations::update)
+                .delete(collaborations::delete),
+        )
+        .route("/2.0/web_links", post(web_links::create))
+        .route(
+            "/2.0/web_links/{id}",
+            get(items::get::<WebLinks>)
+                .put(web_links::update)
+                .delete(items::delete::<WebLinks>)
+                .post(items::restore::<WebLinks>),
+        )
+        .route(
+            "/2.0/web_links/{id}/trash",
+            get(items::get_trashed::<WebLinks>).delete(items::purge::<WebLinks>),
         )
         .route("/2.0/comments", post(comments::create))
         .route(

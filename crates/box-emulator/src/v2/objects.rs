@@ -47,6 +47,10 @@ pub fn item_mini(item: &Item) -> Value {
             "file_version": {"type": "file_version", "id": v.id.to_string(), "sha1": v.sha1},
             "sequence_id": etag, "etag": etag, "sha1": v.sha1, "name": item.name,
         }),
+        (Kind::WebLink, _) => json!({
+            "type": "web_link", "id": wire_id(item),
+            "sequence_id": etag, "etag": etag, "name": item.name, "url": item.url,
+        }),
         _ => json!({
             "type": item.kind.as_str(), "id": wire_id(item),
             "sequence_id": etag, "etag": etag, "name": item.name,
@@ -124,6 +128,27 @@ const FOLDER_STANDARD: &[&str] = &[
     "item_collection",
 ];
 
+const WEB_LINK_STANDARD: &[&str] = &[
+    "type",
+    "id",
+    "sequence_id",
+    "etag",
+    "name",
+    "url",
+    "parent",
+    "description",
+    "path_collection",
+    "created_at",
+    "modified_at",
+    "trashed_at",
+    "purged_at",
+    "created_by",
+    "modified_by",
+    "owned_by",
+    "shared_link",
+    "item_status",
+];
+
 /// Every field the emulator knows for an item.
 pub fn item_all(st: &State, base: &str, item: &Item) -> Map<String, Value> {
     let mut m = match item_mini(item) {
@@ -196,6 +221,7 @@ pub fn item_all(st: &State, base: &str, item: &Item) -> Map<String, Value> {
             );
             m.insert("sync_state".into(), json!("not_synced"));
         }
+        Kind::WebLink => {}
     }
     m
 }
@@ -217,6 +243,7 @@ pub fn item_json(st: &State, base: &str, item: &Item, fields: Option<&str>) -> V
         None => match item.kind {
             Kind::File => FILE_STANDARD.to_vec(),
             Kind::Folder => FOLDER_STANDARD.to_vec(),
+            Kind::WebLink => WEB_LINK_STANDARD.to_vec(),
         },
     };
     let map: Map<String, Value> = all

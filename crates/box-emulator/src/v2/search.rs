@@ -31,6 +31,7 @@ pub async fn search(
     let kind = match params.get("type") {
         Some("file") => Some(Kind::File),
         Some("folder") => Some(Kind::Folder),
+        Some("web_link") => Some(Kind::WebLink),
         _ => None,
     };
     Ok(Json(shared.store.read(|st| {
