@@ -29,7 +29,7 @@ fn status_of<T: std::fmt::Debug>(r: &Result<T, Error>) -> &str {
 
 fn api_failure<T: std::fmt::Debug>(r: &Result<T, Error>, status: &str) {
     assert!(
-        matches!(r, Err(Error::Api { code: Some(c), .. }) if c == status),
+        matches!(&r, Err(e @ Error::Api { .. }) if e.code() == Some(status)),
         "expected Api({status}), got {r:?}"
     );
 }

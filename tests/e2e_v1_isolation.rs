@@ -22,7 +22,8 @@ fn denied<T: std::fmt::Debug>(what: &str, r: Result<T, Error>) {
         Err(e) => assert!(
             e.is_not_found()
                 || matches!(e, Error::PermissionDenied { .. })
-                || matches!(&e, Error::Api { code: Some(c), .. } if c.starts_with("e_")),
+                || (matches!(&e, Error::Api { .. })
+                    && e.code().is_some_and(|c| c.starts_with("e_"))),
             "{what}: expected a refusal, got {e:?}"
         ),
     }

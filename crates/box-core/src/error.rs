@@ -27,6 +27,30 @@ pub struct ServerContext {
     pub code: Option<String>,
     /// Box's request id, for support tickets.
     pub request_id: Option<String>,
+    /// How many attempts were made and over how long, when the request was
+    /// retried before this answer (boxed: errors stay small).
+    pub retried: Option<Box<Retried>>,
+}
+
+/// How many attempts a request took before its final answer, and how long
+/// they took from the first to the last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retried {
+    /// Attempts made, the first included.
+    pub attempts: u32,
+    /// Time from the first attempt's start to the final answer.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for Retried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "after {} attempts over {:.1} s",
+            self.attempts,
+            self.elapsed.as_secs_f64()
+        )
+    }
 }
 
 impl ServerContext {
@@ -65,6 +89,9 @@ impl fmt::Display for ServerContext {
         }
         if let Some(r) = &self.request_id {
             parts.push(format!("request id {r}"));
+        }
+        if let Some(r) = &self.retried {
+            parts.push(r.to_string());
         }
         if !parts.is_empty() {
             write!(f, " ({})", parts.join(", "))?;
@@ -181,17 +208,16 @@ pub enum Error {
         message: String,
     },
 
-    /// Any other error response from the server.
-    #[error("API error {status}{}: {message}{}", .code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), .request_id.as_deref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
+    /// Any other error response from the server. Its status, code and
+    /// request id are in `context` like every other kind's (read them with
+    /// [`Error::status`], [`Error::code`], [`Error::request_id`]); build one
+    /// with [`Error::api`].
+    #[error("API error: {message}{context}")]
     Api {
-        /// The HTTP status code.
-        status: u16,
-        /// Box's machine-readable code, when sent.
-        code: Option<String>,
         /// The message.
         message: String,
-        /// Box's request id, when sent.
-        request_id: Option<String>,
+        /// What the server said: the status is always set.
+        context: ServerContext,
     },
 
     /// A local I/O error (reading an upload source, writing a download).
@@ -289,6 +315,53 @@ impl Error {
         }
     }
 
+    /// An [`Error::Api`] for an answer with HTTP `status`; add the code and
+    /// request id with [`Error::with_context`] or [`Error::with_code`].
+    pub fn api(status: u16, message: impl Into<String>) -> Self {
+        Error::Api {
+            message: message.into(),
+            context: ServerContext::new().with_status(status),
+        }
+    }
+
+    /// Sets the machine-readable code of a kind that carries a context.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        if let Some(c) = self.context_mut() {
+            c.code = Some(code.into());
+        }
+        self
+    }
+
+    /// Records that the request took `attempts` attempts over `elapsed`
+    /// before this error; shown as `... after 5 attempts over 31.0 s`. Kinds
+    /// with a server context keep it there ([`ServerContext::retried`]);
+    /// transport and local errors say it in their message. One attempt
+    /// changes nothing.
+    pub fn after_attempts(mut self, attempts: u32, elapsed: Duration) -> Self {
+        if attempts <= 1 {
+            return self;
+        }
+        let retried = Retried { attempts, elapsed };
+        if let Some(c) = self.context_mut() {
+            c.retried = Some(Box::new(retried));
+            return self;
+        }
+        match &mut self {
+            Error::Transport { message, .. }
+            | Error::Decode { message, .. }
+            | Error::Io { message, .. } => {
+                message.push_str(&format!(" ({retried})"));
+            }
+            _ => {}
+        }
+        self
+    }
+
+    /// How many attempts the request took, when it was retried.
+    pub fn retried(&self) -> Option<Retried> {
+        self.context().and_then(|c| c.retried.as_deref().copied())
+    }
+
     /// A [`Error::Io`] from a local I/O failure.
     pub fn io(message: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -298,9 +371,14 @@ impl Error {
     }
 
     /// Attaches server context (status, code, request id) to a kind that carries it.
-    /// Kinds without a context are returned unchanged.
-    pub fn with_context(mut self, ctx: ServerContext) -> Self {
+    /// Kinds without a context are returned unchanged. An [`Error::Api`]
+    /// keeps its status when `ctx` has none.
+    pub fn with_context(mut self, mut ctx: ServerContext) -> Self {
+        let is_api = matches!(self, Error::Api { .. });
         if let Some(c) = self.context_mut() {
+            if is_api && ctx.status.is_none() {
+                ctx.status = c.status;
+            }
             *c = ctx;
         }
         self
@@ -314,7 +392,8 @@ impl Error {
             | Error::Unauthenticated { context, .. }
             | Error::RateLimited { context, .. }
             | Error::PreconditionFailed { context, .. }
-            | Error::InvalidInput { context, .. } => Some(context),
+            | Error::InvalidInput { context, .. }
+            | Error::Api { context, .. } => Some(context),
             _ => None,
         }
     }
@@ -328,33 +407,25 @@ impl Error {
             | Error::Unauthenticated { context, .. }
             | Error::RateLimited { context, .. }
             | Error::PreconditionFailed { context, .. }
-            | Error::InvalidInput { context, .. } => Some(context),
+            | Error::InvalidInput { context, .. }
+            | Error::Api { context, .. } => Some(context),
             _ => None,
         }
     }
 
     /// Box's request id, whenever the server sent one.
     pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::Api { request_id, .. } => request_id.as_deref(),
-            _ => self.context().and_then(|c| c.request_id.as_deref()),
-        }
+        self.context().and_then(|c| c.request_id.as_deref())
     }
 
     /// The HTTP status of the failed response, when there was one.
     pub fn status(&self) -> Option<u16> {
-        match self {
-            Error::Api { status, .. } => Some(*status),
-            _ => self.context().and_then(|c| c.status),
-        }
+        self.context().and_then(|c| c.status)
     }
 
     /// Box's machine-readable code (v2 `code`, v1 status string), when known.
     pub fn code(&self) -> Option<&str> {
-        match self {
-            Error::Api { code, .. } => code.as_deref(),
-            _ => self.context().and_then(|c| c.code.as_deref()),
-        }
+        self.context().and_then(|c| c.code.as_deref())
     }
 
     /// Whether trying the same request again later may succeed.
@@ -365,7 +436,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Transport { .. } => true,
-            Error::Api { status, .. } => *status >= 500 || *status == 408,
+            Error::Api { context, .. } => context.status.is_some_and(|s| s >= 500 || s == 408),
             _ => false,
         }
     }
@@ -422,16 +493,38 @@ mod tests {
             context: ServerContext::new()
         }
         .is_retryable());
-        let api = |status| Error::Api {
-            status,
-            code: None,
-            message: String::new(),
-            request_id: None,
-        };
-        assert!(api(503).is_retryable());
-        assert!(!api(400).is_retryable());
+        assert!(Error::api(503, "").is_retryable());
+        assert!(!Error::api(400, "").is_retryable());
         assert!(Error::transport("reset", true, None).is_retryable());
         assert!(!Error::unsupported("copy", "v1").is_retryable());
+    }
+
+    /// Status, code and request id of an API error live in its context like
+    /// every other kind's, and the retry summary shows in its message.
+    #[test]
+    fn api_error_context_and_attempts() {
+        let e = Error::api(503, "Service Unavailable").with_context(
+            ServerContext::new()
+                .with_code("unavailable")
+                .with_request_id("r1"),
+        );
+        assert_eq!(e.status(), Some(503));
+        assert_eq!(e.code(), Some("unavailable"));
+        assert_eq!(e.request_id(), Some("r1"));
+        let e = e.after_attempts(5, Duration::from_millis(31_200));
+        assert_eq!(
+            e.to_string(),
+            "API error: Service Unavailable (status 503, code unavailable, request id r1, \
+             after 5 attempts over 31.2 s)"
+        );
+        assert_eq!(e.retried().map(|r| r.attempts), Some(5));
+        let t = Error::transport("timed out", true, None).after_attempts(3, Duration::from_secs(2));
+        assert_eq!(
+            t.to_string(),
+            "transport error: timed out (after 3 attempts over 2.0 s)"
+        );
+        let once = Error::not_found("x").after_attempts(1, Duration::from_secs(1));
+        assert_eq!(once.retried(), None);
     }
 
     #[test]

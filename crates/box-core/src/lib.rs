@@ -46,7 +46,7 @@ pub mod testing;
 pub mod time;
 
 pub use body::{Body, ByteRange, ByteStream};
-pub use error::{Error, Result, ServerContext};
+pub use error::{Error, Result, Retried, ServerContext};
 pub use ids::{
     CollaborationId, CommentId, EventId, FileId, FileVersionId, FolderId, GroupId, ItemId,
     ItemKind, UserId, WebLinkId,

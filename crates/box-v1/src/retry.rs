@@ -109,7 +109,7 @@ pub(crate) fn replay_for(params: &Params) -> Replay {
 pub(crate) fn may_have_acted(err: &Error) -> bool {
     match err {
         Error::Transport { maybe_sent, .. } => *maybe_sent,
-        Error::Api { status, .. } => *status >= 500 && *status != 503,
+        Error::Api { .. } => err.status().is_some_and(|s| s >= 500 && s != 503),
         _ => false,
     }
 }
@@ -117,13 +117,13 @@ pub(crate) fn may_have_acted(err: &Error) -> bool {
 fn retryable(err: &Error, replay: Replay) -> bool {
     match err {
         Error::RateLimited { .. } => true,
-        Error::Api { status: 503, .. } => true,
+        Error::Api { .. } if err.status() == Some(503) => true,
         Error::Transport {
             maybe_sent: false, ..
         } => true,
         Error::Transport { .. } => replay == Replay::Idempotent,
-        Error::Api { status, .. } => {
-            replay == Replay::Idempotent && (*status >= 500 || *status == 408)
+        Error::Api { .. } => {
+            replay == Replay::Idempotent && err.status().is_some_and(|s| s >= 500 || s == 408)
         }
         _ => false,
     }
@@ -144,15 +144,11 @@ pub(crate) fn http_status_error(resp: &reqwest::Response, what: &str) -> Error {
             context: ServerContext::new().with_status(429),
         };
     }
-    Error::Api {
-        status: st.as_u16(),
-        code: None,
-        message: format!("HTTP {st} from v1 {what}"),
-        request_id: None,
-    }
+    Error::api(st.as_u16(), format!("HTTP {st} from v1 {what}"))
 }
 
-/// Runs `attempt` until it succeeds, fails for good, or the policy gives up.
+/// Runs `attempt` until it succeeds, fails for good, or the policy gives up;
+/// a failure after retries records them ([`Error::after_attempts`]).
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
     replay: Replay,
@@ -171,13 +167,14 @@ where
             Err(e) if retryable(&e, replay) => {
                 let delay = wait(policy, n + 1, &e);
                 if !policy.allows(n, started.elapsed(), delay) {
-                    return Err(e);
+                    // The final error says how many attempts, over how long.
+                    return Err(e.after_attempts(n + 1, started.elapsed()));
                 }
                 tracing::debug!(what, attempt = n + 1, ?delay, error = %e, "v1 retry");
                 tokio::time::sleep(delay).await;
                 n += 1;
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.after_attempts(n + 1, started.elapsed())),
         }
     }
 }
@@ -190,12 +187,7 @@ mod tests {
     fn only_safe_failures_are_replayed() {
         let reset = Error::transport("reset", true, None);
         let unsent = Error::transport("refused", false, None);
-        let e500 = Error::Api {
-            status: 500,
-            code: None,
-            message: String::new(),
-            request_id: None,
-        };
+        let e500 = Error::api(500, "");
         let limited = Error::RateLimited {
             retry_after: None,
             context: ServerContext::new(),

@@ -99,18 +99,12 @@ pub fn error_for(action: &str, status: &str) -> Error {
         Some(FailureKind::NotFound) => Error::not_found(msg).with_context(ctx),
         Some(FailureKind::Conflict) => Error::conflict(msg, None).with_context(ctx),
         Some(FailureKind::InvalidInput) => Error::invalid_input(msg).with_context(ctx),
-        Some(FailureKind::Failed) => Error::Api {
-            status: 200,
-            code: Some(status.to_owned()),
-            message: msg,
-            request_id: None,
-        },
-        None => Error::Api {
-            status: 200,
-            code: Some(status.to_owned()),
-            message: format!("v1 {action} answered unknown status {status:?}"),
-            request_id: None,
-        },
+        Some(FailureKind::Failed) => Error::api(200, msg).with_context(ctx),
+        None => Error::api(
+            200,
+            format!("v1 {action} answered unknown status {status:?}"),
+        )
+        .with_context(ctx),
     }
 }
 

@@ -129,16 +129,9 @@ impl UploadResult {
             UploadResult::Failed { file_name, error } => {
                 let e = status::error_for("upload", &error);
                 Err(match e {
-                    Error::Api {
-                        status,
-                        code,
-                        message,
-                        request_id,
-                    } => Error::Api {
-                        status,
-                        code,
+                    Error::Api { message, context } => Error::Api {
                         message: format!("{message} for {file_name:?}"),
-                        request_id,
+                        context,
                     },
                     other => other,
                 })

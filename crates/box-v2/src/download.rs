@@ -1,6 +1,15 @@
 //! Downloads: `GET /files/{id}/content`, following Box's `302` to the
 //! download host without sending `Authorization` there, waiting on
 //! `202 + Retry-After`, with byte ranges and old versions, streamed.
+//!
+//! A download resumed after a dropped connection fetches the version it
+//! started with, never the start of one version spliced to the end of
+//! another: it asks the download URL Box redirected to (which names one
+//! version) again, with `If-Match` on the first response's `ETag` when
+//! there was one, and checks the resumed answer reports the same total size.
+//! A file that changed anyway is an [`Error::PreconditionFailed`].
+//! Parallel range downloads ([`Download::to_path_parallel`]) pin the
+//! current version's id (`version=`) before fetching any range.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,7 +17,7 @@ use std::sync::Arc;
 
 use box_core::{Body, ByteRange, Error, Result};
 use futures::{StreamExt, TryStreamExt};
-use http::header::RANGE;
+use http::header::{HeaderValue, CONTENT_RANGE, ETAG, IF_MATCH, RANGE};
 use reqwest::Method;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::task::AbortOnDropHandle;
@@ -26,9 +35,44 @@ pub struct Download {
     version: Option<String>,
 }
 
+/// What the first response of a download said about the version it
+/// carries, so a resume fetches the same one.
+#[derive(Debug, Clone, Default)]
+struct Pin {
+    /// The download URL the API redirected to: it names one version.
+    location: Option<url::Url>,
+    /// The first response's `ETag`, sent back as `If-Match`.
+    etag: Option<HeaderValue>,
+    /// The whole file's size as the first response reported it.
+    total: Option<u64>,
+}
+
+impl Pin {
+    fn of(resp: &reqwest::Response, api_path: &str) -> Self {
+        let redirected = resp.url().path() != api_path;
+        Pin {
+            location: redirected.then(|| resp.url().clone()),
+            etag: resp.headers().get(ETAG).cloned(),
+            total: total_size_of(resp),
+        }
+    }
+}
+
+/// The whole file's size from `Content-Range: bytes a-b/TOTAL` (a 206), or
+/// `Content-Length` of a whole answer (a 200).
+fn total_size_of(resp: &reqwest::Response) -> Option<u64> {
+    if resp.status().as_u16() == 206 {
+        let range = resp.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+        range.rsplit_once('/')?.1.trim().parse().ok()
+    } else {
+        resp.content_length()
+    }
+}
+
 /// Where an interrupted download resumes from.
 struct Resume {
     download: Download,
+    pin: Pin,
     stream: Option<futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>>,
     offset: u64,
     end: Option<u64>,
@@ -65,6 +109,7 @@ impl Download {
     /// range (up to the client's retry count), so the stream carries on.
     pub async fn send(self) -> Result<Body> {
         let resp = self.open(self.range).await?;
+        let pin = Pin::of(&resp, &self.api_path());
         // A server that ignores `Range: bytes=0-N` answers 200 with the whole
         // file: only the asked-for bytes are passed on (see the loop below).
         let wanted = self
@@ -79,6 +124,7 @@ impl Download {
         let end = self.range.and_then(|r| r.end);
         let state = Resume {
             download: self,
+            pin,
             stream: Some(resp.bytes_stream().boxed()),
             offset: start,
             end,
@@ -114,13 +160,78 @@ impl Download {
                             Some(end) => ByteRange::new(st.offset, end)?,
                             None => ByteRange::from_offset(st.offset),
                         };
-                        let resp = st.download.open(Some(rest)).await?;
+                        let resp = st.download.resume(rest, &st.pin).await?;
                         st.stream = Some(resp.bytes_stream().boxed());
                     }
                 }
             }
         });
         Ok(Body::from_stream(stream, len).checked())
+    }
+
+    fn api_path(&self) -> String {
+        let url = self
+            .client
+            .api_url(&format!("/files/{}/content", seg(&self.file_id)));
+        url.map(|u| u.path().to_owned()).unwrap_or_default()
+    }
+
+    /// Fetches `rest` of the version the download started with (see the
+    /// module docs): a changed file is an [`Error::PreconditionFailed`].
+    async fn resume(&self, rest: ByteRange, pin: &Pin) -> Result<reqwest::Response> {
+        let changed = |why: String| {
+            Error::precondition_failed(format!(
+                "file {} changed while downloading ({why}); not resumed, so two versions are \
+                 never mixed: download it again",
+                self.file_id
+            ))
+        };
+        let resp = match &pin.location {
+            Some(location) => {
+                let mut rb = self
+                    .client
+                    .request(Method::GET, location.as_str())
+                    .follow_redirects(true)
+                    .retry_accepted(true)
+                    .header(RANGE, rest.to_header_value());
+                if let Some(tag) = pin.etag.as_ref().and_then(|t| t.to_str().ok()) {
+                    rb = rb.header(IF_MATCH, tag);
+                }
+                match rb.send_raw().await {
+                    Ok(resp) => resp,
+                    Err(Error::PreconditionFailed { .. }) => {
+                        return Err(changed("its ETag no longer matches".into()))
+                    }
+                    // The download URL expired: through the API again only
+                    // when the version is pinned by id.
+                    Err(e)
+                        if self.version.is_some()
+                            && (e.is_not_found() || matches!(e.status(), Some(403 | 410))) =>
+                    {
+                        self.open(Some(rest)).await?
+                    }
+                    Err(e) if e.is_not_found() || matches!(e.status(), Some(403 | 410)) => {
+                        return Err(Error::precondition_failed(format!(
+                            "the download link of file {} expired before the download could \
+                             resume, and the file may have changed since: download it again",
+                            self.file_id
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            None => self.open(Some(rest)).await?,
+        };
+        if resp.status().as_u16() == 200 && rest.start > 0 {
+            return Err(Error::api(200, "the server ignored the byte range"));
+        }
+        let now = total_size_of(&resp);
+        if let (Some(before), Some(now)) = (pin.total, now) {
+            if before != now {
+                return Err(changed(format!("it was {before} bytes, it is now {now}")));
+            }
+        }
+        Ok(resp)
     }
 
     async fn open(&self, range: Option<ByteRange>) -> Result<reqwest::Response> {
@@ -141,12 +252,7 @@ impl Download {
         let resp = rb.send_raw().await?;
         let status = resp.status().as_u16();
         if range.is_some_and(|r| r.start > 0) && status == 200 {
-            return Err(Error::Api {
-                status,
-                code: None,
-                message: "the server ignored the byte range".into(),
-                request_id: None,
-            });
+            return Err(Error::api(status, "the server ignored the byte range"));
         }
         Ok(resp)
     }
@@ -186,13 +292,19 @@ impl Download {
         if part_size == 0 {
             return Err(Error::invalid_input("part size must be at least 1 byte"));
         }
-        let size = self.total_size().await?;
+        let (size, pinned) = self.total_size().await?;
+        // Every range from one version: the one current now, by id.
+        let mut this = self;
+        if this.version.is_none() {
+            this.version = pinned;
+        }
+        let this = this;
         if size == 0 {
             return Body::empty().write_to_path(path).await;
         }
         let path = path.as_ref();
         let tmp = partial_path(path)?;
-        let result = self
+        let result = this
             .ranges_into(&tmp, size, concurrency.max(1), part_size)
             .await;
         let result = match result {
@@ -263,8 +375,9 @@ impl Download {
 
     /// The size of what this download fetches: the file's, or the requested
     /// version's (`GET /files/{id}` reports the current version only; past
-    /// versions are listed by `GET /files/{id}/versions`).
-    async fn total_size(&self) -> Result<u64> {
+    /// versions are listed by `GET /files/{id}/versions`), with the current
+    /// version's id when no version was asked for.
+    async fn total_size(&self) -> Result<(u64, Option<String>)> {
         let no_size = || Error::decode("File", "size", "the server did not report the size");
         let file = self
             .client
@@ -273,22 +386,21 @@ impl Download {
             .fields(["size", "file_version"])
             .send()
             .await?;
+        let current = file.file_version.as_ref().map(|v| v.id.as_str().to_owned());
         let Some(version) = &self.version else {
-            return file.size.ok_or_else(no_size);
+            return Ok((file.size.ok_or_else(no_size)?, current));
         };
-        if file
-            .file_version
-            .is_some_and(|current| current.id.as_str() == version)
-        {
-            return file.size.ok_or_else(no_size);
+        if current.as_deref() == Some(version.as_str()) {
+            return Ok((file.size.ok_or_else(no_size)?, None));
         }
         let mut versions = self.client.files().versions(&self.file_id, &["size"]);
         while let Some(v) = versions.next().await {
             let v = v?;
             if v.id.as_str() == version {
-                return v.size.ok_or_else(|| {
+                let size = v.size.ok_or_else(|| {
                     Error::decode("FileVersion", "size", "the server did not report the size")
-                });
+                })?;
+                return Ok((size, None));
             }
         }
         Err(Error::not_found(format!(

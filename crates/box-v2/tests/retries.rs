@@ -75,9 +75,23 @@ async fn attempts_are_bounded() {
         .build()
         .unwrap();
     let e = c.users().me().send().await.unwrap_err();
-    assert!(matches!(e, Error::Api { status: 503, .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Api { .. }) && e.status() == Some(503),
+        "{e:?}"
+    );
     assert_eq!(e.request_id(), Some("req-123"));
+    assert_eq!(e.code(), Some("unavailable"));
     assert_eq!(s.count(), 4, "1 attempt + 3 retries");
+    // The final error explains itself: how many attempts, over how long.
+    let retried = e.retried().expect("the error records its retries");
+    assert_eq!(retried.attempts, 4);
+    let text = e.to_string();
+    assert!(
+        text.contains("status 503")
+            && text.contains("request id req-123")
+            && text.contains("after 4 attempts over "),
+        "{text}"
+    );
 
     let s2 = MockServer::start(|_| box_error(429, "rate_limit_exceeded")).await;
     let c = box_v2::Client::builder()
@@ -123,7 +137,14 @@ async fn connection_refused_is_retried_then_a_transport_error() {
     let c = client(&format!("http://{addr}"));
     let e = c.users().me().send().await.unwrap_err();
     match &e {
-        Error::Transport { message, .. } => assert!(!message.contains("dev-token")),
+        Error::Transport { message, .. } => {
+            assert!(!message.contains("dev-token"));
+            let retries = common::fast_retry().max_retries;
+            assert!(
+                message.contains(&format!("after {} attempts over ", retries + 1)),
+                "{message}"
+            );
+        }
         other => panic!("{other:?}"),
     }
     assert!(e.is_retryable());
@@ -139,7 +160,7 @@ async fn streaming_bodies_are_not_replayed() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Api { status: 500, .. }));
+    assert!(matches!(e, Error::Api { .. }) && e.status() == Some(500));
     assert_eq!(s.count(), 1);
 
     // The same upload from memory is replayable and retried.

@@ -97,14 +97,7 @@ pub fn map_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
             context: ServerContext::new(),
         },
         (400 | 405 | 411 | 413 | 415 | 416, _) => Error::invalid_input(message),
-        _ => {
-            return Error::Api {
-                status,
-                code,
-                message,
-                request_id,
-            }
-        }
+        _ => Error::api(status, message),
     };
     err.with_context(ctx)
 }
@@ -180,7 +173,8 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("box-request-id", "hdr".parse().unwrap());
         let e = map_error(503, &h, b"<html>oops</html>");
-        assert!(matches!(e, Error::Api { status: 503, .. }));
+        assert!(matches!(e, Error::Api { .. }));
+        assert_eq!(e.status(), Some(503));
         assert_eq!(e.request_id(), Some("hdr"));
 
         let e = map_error(

@@ -42,7 +42,7 @@ use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::auth::manager::TokenManager;
-use retry::{is_retryable_status, RetryPolicy};
+use retry::{is_retryable_status, RetryContext, RetryPolicy};
 
 /// Largest error body read into memory for error mapping.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -231,23 +231,31 @@ impl Core {
         }
     }
 
-    fn may_retry(&self, retries: u32, started: tokio::time::Instant, delay: Duration) -> bool {
-        self.retry.allows(retries, started.elapsed(), delay)
-    }
-
     /// Executes `req`, returning the successful response (2xx, or 3xx when
-    /// redirects are not followed, or 304).
+    /// redirects are not followed, or 304). A failure after retries says how
+    /// many attempts were made over how long.
     pub(crate) async fn execute(
         &self,
         auth: Option<&TokenManager>,
-        mut req: Request,
+        req: Request,
     ) -> Result<reqwest::Response> {
-        let started = tokio::time::Instant::now();
+        let mut retry = RetryContext::new(&self.retry, &self.sleeper);
+        let result = self.attempts(auth, req, &mut retry).await;
+        result.map_err(|e| retry.give_up(e))
+    }
+
+    /// The attempt loop of [`Core::execute`]: every decision to try again
+    /// goes through `retry`.
+    async fn attempts(
+        &self,
+        auth: Option<&TokenManager>,
+        mut req: Request,
+        retry: &mut RetryContext<'_>,
+    ) -> Result<reqwest::Response> {
         let origin = req.url.origin();
         let token_allowed = self.may_carry_token(&req.url);
         let mut url = req.url.clone();
         let mut method = req.method.clone();
-        let mut retries = 0u32;
         let mut refreshed = false;
         let mut redirects = 0u32;
         loop {
@@ -294,18 +302,10 @@ impl Core {
                             ..
                         }
                     );
-                    let delay = self.retry.backoff(retries + 1);
                     if replayable
                         && (!maybe_sent || is_idempotent(&method) || req.replay_safe)
-                        && self.may_retry(retries, started, delay)
+                        && retry.retry(None, &method, url.path(), &err).await
                     {
-                        retries += 1;
-                        tracing::warn!(
-                            method = %method, path = url.path(), retry = retries,
-                            delay_ms = delay.as_millis() as u64, error = %err,
-                            "transport error, retrying"
-                        );
-                        self.sleeper.sleep(delay).await;
                         continue;
                     }
                     return Err(err);
@@ -318,23 +318,16 @@ impl Core {
                     .headers()
                     .get(LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| Error::Api {
-                        status,
-                        code: None,
-                        message: "redirect without a Location header".into(),
-                        request_id: None,
-                    })?;
+                    .ok_or_else(|| Error::api(status, "redirect without a Location header"))?;
                 let next = url
                     .join(location)
                     .map_err(|e| Error::decode("Location header", "url", e.to_string()))?;
                 redirects += 1;
                 if redirects > MAX_REDIRECTS {
-                    return Err(Error::Api {
+                    return Err(Error::api(
                         status,
-                        code: None,
-                        message: format!("more than {MAX_REDIRECTS} redirects"),
-                        request_id: None,
-                    });
+                        format!("more than {MAX_REDIRECTS} redirects"),
+                    ));
                 }
                 if status == 303 {
                     // "See other": fetch the other resource; the body was
@@ -375,27 +368,20 @@ impl Core {
                 || is_idempotent(&method)
                 || req.replay_safe;
             if (is_retryable_status(status) && safe_to_replay) || accepted_later {
-                retries += 1;
-                let delay = self
-                    .retry
-                    .delay(retries, retry::retry_after(resp.headers()));
-                if replayable && self.may_retry(retries - 1, started, delay) {
-                    tracing::warn!(
-                        method = %method, path = url.path(), status, retry = retries,
-                        delay_ms = delay.as_millis() as u64, "retrying"
-                    );
-                    drop(resp);
-                    self.sleeper.sleep(delay).await;
-                    continue;
+                if replayable {
+                    if let Some(delay) = retry.next_delay(retry::retry_after(resp.headers())) {
+                        drop(resp);
+                        let reason = format!("status {status}");
+                        retry.wait(delay, &method, url.path(), &reason).await;
+                        continue;
+                    }
                 }
                 if accepted_later {
-                    return Err(Error::Api {
+                    return Err(Error::api(
                         status,
-                        code: Some("not_ready".into()),
-                        message: "the server is still preparing the response; gave up waiting"
-                            .into(),
-                        request_id: None,
-                    });
+                        "the server is still preparing the response; gave up waiting",
+                    )
+                    .with_code("not_ready"));
                 }
             }
 
@@ -415,16 +401,10 @@ impl Core {
                             .map_err(|e| Error::decode("response", "head", e.to_string()));
                     }
                     Err(err) => {
+                        // A body cut off mid-way: read again, like a failure
+                        // before the headers.
                         let interrupted = matches!(err, Error::Transport { .. });
-                        let delay = self.retry.backoff(retries + 1);
-                        if interrupted && self.may_retry(retries, started, delay) {
-                            retries += 1;
-                            tracing::warn!(
-                                method = %method, path = url.path(), retry = retries,
-                                delay_ms = delay.as_millis() as u64, error = %err,
-                                "response body interrupted, retrying"
-                            );
-                            self.sleeper.sleep(delay).await;
+                        if interrupted && retry.retry(None, &method, url.path(), &err).await {
                             continue;
                         }
                         return Err(err);
@@ -434,7 +414,10 @@ impl Core {
             let headers = resp.headers().clone();
             let body = read_limited(resp, MAX_ERROR_BODY).await;
             let err = error::map_error(status, &headers, &body);
-            tracing::debug!(method = %method, path = url.path(), status, error = %err, "request failed");
+            tracing::debug!(
+                method = %method, path = url.path(), status, attempts = retry.attempts(),
+                error = %err, "request failed"
+            );
             return Err(err);
         }
     }

@@ -8,12 +8,14 @@
 //! exponential backoff with jitter. Both the number of retries and the total
 //! time spent are bounded.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use box_core::Error;
 use futures::future::BoxFuture;
-
 use http::HeaderMap;
+use reqwest::Method;
 
 /// How failed requests are retried: the shared [`box_core::RetryPolicy`]
 /// (count, backoff with jitter, total time, `Retry-After` cap).
@@ -54,6 +56,90 @@ impl Default for Sleeper {
 impl std::fmt::Debug for Sleeper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Sleeper")
+    }
+}
+
+/// One request's retries (the shape of object_store's `client/retry.rs`):
+/// counts the attempts, knows when the first started, and is the one place
+/// that decides whether to try again, logs why, and waits. Its
+/// [`RetryContext::give_up`] makes the final error say how many attempts
+/// were made over how long.
+pub(crate) struct RetryContext<'a> {
+    policy: &'a RetryPolicy,
+    sleeper: &'a Sleeper,
+    started: tokio::time::Instant,
+    retries: u32,
+}
+
+impl<'a> RetryContext<'a> {
+    /// A context before the first attempt.
+    pub(crate) fn new(policy: &'a RetryPolicy, sleeper: &'a Sleeper) -> Self {
+        Self {
+            policy,
+            sleeper,
+            started: tokio::time::Instant::now(),
+            retries: 0,
+        }
+    }
+
+    /// Attempts made so far, the current one included.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.retries + 1
+    }
+
+    /// After a failed attempt: if the policy allows another one (count,
+    /// total time), logs `reason`, waits (the server's `Retry-After` when
+    /// given, else the backoff) and returns `true`; otherwise `false`.
+    pub(crate) async fn retry(
+        &mut self,
+        retry_after: Option<Duration>,
+        method: &Method,
+        path: &str,
+        reason: &(dyn fmt::Display + Sync),
+    ) -> bool {
+        match self.next_delay(retry_after) {
+            Some(delay) => {
+                self.wait(delay, method, path, reason).await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The wait before another attempt, if the policy allows one; counts it.
+    /// For callers that must let go of something (a response) before
+    /// [`RetryContext::wait`]ing.
+    pub(crate) fn next_delay(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
+        let delay = self.policy.delay(self.retries + 1, retry_after);
+        if !self
+            .policy
+            .allows(self.retries, self.started.elapsed(), delay)
+        {
+            return None;
+        }
+        self.retries += 1;
+        Some(delay)
+    }
+
+    /// Logs why, then waits `delay` (from [`RetryContext::next_delay`]).
+    pub(crate) async fn wait(
+        &self,
+        delay: Duration,
+        method: &Method,
+        path: &str,
+        reason: &(dyn fmt::Display + Sync),
+    ) {
+        tracing::warn!(
+            method = %method, path, retry = self.retries,
+            delay_ms = delay.as_millis() as u64, reason = %reason, "retrying"
+        );
+        self.sleeper.sleep(delay).await;
+    }
+
+    /// The request's final error, saying how many attempts were made and
+    /// over how long when there was more than one.
+    pub(crate) fn give_up(&self, err: Error) -> Error {
+        err.after_attempts(self.attempts(), self.started.elapsed())
     }
 }
 
