@@ -15,19 +15,25 @@
 //!
 //! The stream never ends on its own; it ends after yielding an error from
 //! `GET /events` (resume from [`EventStream::position`]).
+//!
+//! Enterprise events (`stream_type=admin_logs`) are history, not a live feed:
+//! [`Events::admin_logs`] pages through them between `created_after` and
+//! `created_before` and ends when Box has no more.
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use box_core::{Error, Result};
+use box_core::{Error, Result, Timestamp, UserId};
 use futures::future::BoxFuture;
+use futures::stream::{BoxStream, StreamExt};
 use futures::{FutureExt, Stream};
 use reqwest::Method;
 
 use crate::generated::models::{Event, Events as EventPage, EventsNextStreamPosition};
 use crate::generated::models::{RealtimeServer, RealtimeServers};
 use crate::generated::Events;
+use crate::pagination::{paginate, Page, PageRequest, Paging};
 use crate::Client;
 
 /// How many recent `event_id`s the stream remembers to drop duplicates.
@@ -89,6 +95,144 @@ impl Events {
     /// Like [`Events::stream`], for another `stream_type` (`changes`, `sync`).
     pub fn stream_of(&self, stream_type: &str, from: impl Into<StreamPosition>) -> EventStream {
         EventStream::new(self.client.clone(), from.into(), stream_type)
+    }
+
+    /// The enterprise's event history (`GET /events?stream_type=admin_logs`,
+    /// needs an admin token with the "Manage enterprise" scope), narrowed by
+    /// the setters of [`AdminLogs`], as a finite stream: it pages by
+    /// `stream_position` and ends when a page comes back empty.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_core::Timestamp;
+    /// use futures::TryStreamExt;
+    ///
+    /// let logins: Vec<_> = client
+    ///     .events()
+    ///     .admin_logs()
+    ///     .created_after(Timestamp::parse_rfc3339("2024-01-01T00:00:00Z")?)
+    ///     .created_before(Timestamp::parse_rfc3339("2024-02-01T00:00:00Z")?)
+    ///     .event_types(["ADMIN_LOGIN", "FAILED_LOGIN"])
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// println!("{} logins", logins.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn admin_logs(&self) -> AdminLogs {
+        AdminLogs {
+            client: self.client.clone(),
+            created_after: None,
+            created_before: None,
+            event_types: Vec::new(),
+            from: None,
+            page_size: MAX_ADMIN_LOGS_PAGE,
+            as_user: None,
+        }
+    }
+}
+
+/// The largest page of enterprise events (`limit`).
+pub const MAX_ADMIN_LOGS_PAGE: u32 = 500;
+
+/// Enterprise events being asked for: see [`Events::admin_logs`].
+#[derive(Debug, Clone)]
+#[must_use = "a query does nothing until .stream() is polled"]
+pub struct AdminLogs {
+    client: Client,
+    created_after: Option<Timestamp>,
+    created_before: Option<Timestamp>,
+    event_types: Vec<String>,
+    from: Option<String>,
+    page_size: u32,
+    as_user: Option<UserId>,
+}
+
+impl AdminLogs {
+    /// Only events created at or after this time (`created_after`).
+    pub fn created_after(mut self, t: Timestamp) -> Self {
+        self.created_after = Some(t);
+        self
+    }
+
+    /// Only events created before this time (`created_before`).
+    pub fn created_before(mut self, t: Timestamp) -> Self {
+        self.created_before = Some(t);
+        self
+    }
+
+    /// Only events of these types (`event_type`), in Box's spelling
+    /// (`ITEM_UPLOAD`, `ADMIN_LOGIN`…).
+    pub fn event_types<S: AsRef<str>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+        self.event_types = types.into_iter().map(|t| t.as_ref().to_owned()).collect();
+        self
+    }
+
+    /// Resumes after a `next_stream_position` seen earlier. Default: the
+    /// start of the time range.
+    pub fn from_position(mut self, position: impl Into<String>) -> Self {
+        self.from = Some(position.into());
+        self
+    }
+
+    /// Events asked for per request (`limit`), 1 to
+    /// [`MAX_ADMIN_LOGS_PAGE`]; other values are clamped. Default: 500.
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.clamp(1, MAX_ADMIN_LOGS_PAGE);
+        self
+    }
+
+    /// Asks as another user (`As-User`).
+    pub fn as_user(mut self, user: impl Into<UserId>) -> Self {
+        self.as_user = Some(user.into());
+        self
+    }
+
+    /// Every event in the range, page by page.
+    pub fn stream(self) -> BoxStream<'static, Result<Event>> {
+        if let (Some(a), Some(b)) = (&self.created_after, &self.created_before) {
+            if a.as_datetime() > b.as_datetime() {
+                let e = Error::invalid_input(format!(
+                    "created_after ({a}) is after created_before ({b})"
+                ));
+                return futures::stream::once(async { Err(e) }).boxed();
+            }
+        }
+        paginate(Paging::Marker, move |page| {
+            let mut r = self
+                .client
+                .events()
+                .list_user_and_enterprise_events()
+                .stream_type("admin_logs")
+                .limit(i64::from(self.page_size));
+            let position = match page {
+                PageRequest::Marker(Some(m)) => Some(m),
+                _ => self.from.clone(),
+            };
+            if let Some(p) = position {
+                r = r.stream_position(p);
+            }
+            if let Some(t) = &self.created_after {
+                r = r.created_after(t.to_rfc3339());
+            }
+            if let Some(t) = &self.created_before {
+                r = r.created_before(t.to_rfc3339());
+            }
+            if !self.event_types.is_empty() {
+                r = r.event_type(self.event_types.iter().map(String::as_str));
+            }
+            if let Some(u) = &self.as_user {
+                r = r.as_user(u.clone());
+            }
+            async move {
+                let page: EventPage = r.send().await?;
+                Ok(Page {
+                    entries: page.entries.unwrap_or_default(),
+                    next_marker: page.next_stream_position.as_ref().and_then(position_string),
+                    total_count: None,
+                })
+            }
+        })
     }
 }
 

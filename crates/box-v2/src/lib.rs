@@ -17,8 +17,10 @@
 //! - [`op`](Op): the request type generated calls are built on (one HTTP path).
 //! - [`resources`]: earlier hand-written calls on the same handlers (`client.files().get(id)`).
 //! - [`models`]: hand-written serde types still used by uploads, paging and `Storage`.
-//! - [`events`], [`webhooks`], [`shared_items`]: behaviour the generator cannot give.
-//! - [`upload`]: simple, preflight and chunked uploads; [`download`]: streaming downloads.
+//! - [`events`] (the live stream, enterprise `admin_logs`), [`search`] (search and metadata
+//!   queries as streams), [`webhooks`], [`shared_items`]: behaviour the generator cannot give.
+//! - [`upload`]: simple, preflight and chunked uploads; [`download`]: streaming downloads;
+//!   [`archives`]: zip downloads and representations (`x-rep-hints`, polling `pending`).
 //! - [`raw`]: the escape hatch for endpoints without a typed handler.
 //! - [`storage`]: `impl box_core::Storage for Client`.
 //!
@@ -36,6 +38,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod archives;
 pub mod auth;
 pub mod client;
 mod convert;
@@ -59,6 +62,7 @@ mod op;
 pub mod pagination;
 pub mod raw;
 pub mod resources;
+pub mod search;
 pub mod shared_items;
 pub mod storage;
 pub mod transport;

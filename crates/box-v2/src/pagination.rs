@@ -21,6 +21,11 @@ pub enum Paging {
     Marker,
     /// `offset`, `limit`, `total_count`.
     Offset,
+    /// Offset paging where the server refuses an `offset` above this
+    /// (search: 10,000). When entries remain past it, the stream ends with
+    /// [`Error::InvalidInput`](box_core::Error::InvalidInput) saying how many
+    /// were left out, instead of sending a request Box would refuse.
+    OffsetAtMost(u64),
 }
 
 /// Which page to fetch next.
@@ -65,6 +70,12 @@ pub struct Page<T> {
 
 enum State {
     Next(PageRequest),
+    /// The next offset is past the server's ceiling with entries left.
+    Ceiling {
+        max: u64,
+        seen: u64,
+        total: u64,
+    },
     Done,
 }
 
@@ -75,14 +86,15 @@ where
     F: FnMut(PageRequest) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    let first = match paging {
-        Paging::Marker => PageRequest::Marker(None),
-        Paging::Offset => PageRequest::Offset(0),
+    let (first, ceiling) = match paging {
+        Paging::Marker => (PageRequest::Marker(None), None),
+        Paging::Offset => (PageRequest::Offset(0), None),
+        Paging::OffsetAtMost(max) => (PageRequest::Offset(0), Some(max)),
     };
     stream::unfold(State::Next(first), move |state| {
         let fut = match state {
             State::Next(req) => Some((fetch(req.clone()), req)),
-            State::Done => None,
+            State::Ceiling { .. } | State::Done => None,
         };
         async move {
             let (fut, req) = fut?;
@@ -99,14 +111,33 @@ where
                         },
                         PageRequest::Offset(o) => {
                             let seen = o + n;
-                            if n == 0 || page.total_count.is_none_or(|t| seen >= t) {
-                                State::Done
-                            } else {
-                                State::Next(PageRequest::Offset(seen))
+                            match page.total_count {
+                                _ if n == 0 => State::Done,
+                                Some(t) if seen < t => match ceiling {
+                                    Some(max) if seen > max => State::Ceiling {
+                                        max,
+                                        seen,
+                                        total: t,
+                                    },
+                                    _ => State::Next(PageRequest::Offset(seen)),
+                                },
+                                _ => State::Done,
                             }
                         }
                     };
-                    let items: Vec<Result<T>> = page.entries.into_iter().map(Ok).collect();
+                    let mut items: Vec<Result<T>> = page.entries.into_iter().map(Ok).collect();
+                    if let State::Ceiling { max, seen, total } = next {
+                        items.push(Err(box_core::Error::invalid_input(format!(
+                            "{total} results, but Box serves them by offset up to {max} only: \
+                             {seen} were returned and {} left out; narrow the query \
+                             (folders, types, date or size ranges) to reach the rest",
+                            total - seen
+                        ))));
+                    }
+                    let next = match next {
+                        State::Ceiling { .. } => State::Done,
+                        s => s,
+                    };
                     Some((stream::iter(items), next))
                 }
             }
@@ -136,6 +167,46 @@ mod tests {
         });
         let all: Vec<u64> = s.try_collect().await.unwrap();
         assert_eq!(all, (0..7).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn offset_ceiling_ends_with_a_clear_error() {
+        let requested = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = requested.clone();
+        let s = paginate(Paging::OffsetAtMost(4), move |req| {
+            let PageRequest::Offset(o) = req else {
+                unreachable!()
+            };
+            log.lock().unwrap().push(o);
+            async move {
+                Ok(Page {
+                    entries: (o..o + 2).collect::<Vec<u64>>(),
+                    next_marker: None,
+                    total_count: Some(100),
+                })
+            }
+        });
+        let out: Vec<Result<u64>> = s.collect().await;
+        // Offsets 0, 2, 4 are asked for; 6 is past the ceiling.
+        assert_eq!(*requested.lock().unwrap(), vec![0, 2, 4]);
+        assert_eq!(out.len(), 7);
+        let err = out[6].as_ref().unwrap_err();
+        assert!(matches!(err, box_core::Error::InvalidInput { .. }), "{err}");
+        assert!(err.to_string().contains("94 left out"), "{err}");
+
+        // Under the ceiling, the listing just ends.
+        let s = paginate(Paging::OffsetAtMost(4), |req| async move {
+            let PageRequest::Offset(o) = req else {
+                unreachable!()
+            };
+            Ok(Page {
+                entries: (o..(o + 2).min(5)).collect::<Vec<u64>>(),
+                next_marker: None,
+                total_count: Some(5),
+            })
+        });
+        let all: Vec<u64> = s.try_collect().await.unwrap();
+        assert_eq!(all, vec![0, 1, 2, 3, 4]);
     }
 
     #[tokio::test]

@@ -179,12 +179,17 @@ pub(crate) struct Core {
     pub(crate) token_origins: Vec<url::Origin>,
 }
 
-/// Whether `url` is on a Box host: `https://box.com` or `https://*.box.com`.
+/// Whether `url` is on a Box host: `https://box.com`, `https://*.box.com`
+/// or Box's download host `https://*.boxcloud.com` (representation content
+/// URLs there need the token).
 fn is_box_host(url: &Url) -> bool {
     url.scheme() == "https"
-        && url
-            .host_str()
-            .is_some_and(|h| h == "box.com" || h.ends_with(".box.com"))
+        && url.host_str().is_some_and(|h| {
+            h == "box.com"
+                || h.ends_with(".box.com")
+                || h == "boxcloud.com"
+                || h.ends_with(".boxcloud.com")
+        })
 }
 
 impl Core {
@@ -478,4 +483,22 @@ pub(crate) async fn decode_response<T: serde::de::DeserializeOwned>(
 ) -> Result<T> {
     let bytes = read_body(resp, limit).await?;
     error::decode_json(what, &bytes)
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::is_box_host;
+
+    #[test]
+    fn box_hosts_are_box_com_and_boxcloud_com_over_https() {
+        let host = |u: &str| is_box_host(&url::Url::parse(u).unwrap());
+        assert!(host("https://api.box.com/2.0/files/1"));
+        assert!(host(
+            "https://dl.boxcloud.com/api/2.0/internal_files/1/content"
+        ));
+        assert!(!host("http://dl.boxcloud.com/x"));
+        assert!(!host("https://evilboxcloud.com/x"));
+        assert!(!host("https://dl.boxcloud.com.evil.io/x"));
+        assert!(!host("https://evilbox.com/x"));
+    }
 }
