@@ -459,6 +459,7 @@ pub async fn run(
                     &ItemId::Folder(created.id.clone()),
                     &e.path,
                     &report,
+                    source_v1.is_some(),
                 )
                 .await;
                 folder_map.insert(f.id.clone(), created.id.clone());
@@ -522,6 +523,7 @@ pub async fn run(
                             &ItemId::File(copied.id.clone()),
                             &e.path,
                             &report,
+                            v1.is_some(),
                         )
                         .await;
                         if let Err(err) = journal.record(&k, copied.id.as_str(), &e.path) {
@@ -693,6 +695,7 @@ async fn carry_metadata(
     dst: &ItemId,
     path: &str,
     report: &Arc<Mutex<Report>>,
+    from_v1: bool,
 ) {
     let skip = |reason: String| {
         report
@@ -748,7 +751,17 @@ async fn carry_metadata(
                     .unwrap_or_else(|p| p.into_inner())
                     .shared_links += 1;
                 if link.is_password_enabled {
-                    skip(format!("metadata: the v1 share's password cannot be read; the new link {} has none", new.url));
+                    skip(format!(
+                        "share password: a password cannot be read back; the new link {} has none (set one with `boxctl share --password-env VAR`)",
+                        new.url
+                    ));
+                } else if from_v1 {
+                    // v1 answers neither whether a public share has a
+                    // password nor what it is: say so for every share.
+                    skip(format!(
+                        "share password: v1 cannot read back a public share's password (nor tell whether it has one); the new link {} has none (set one with `boxctl share --password-env VAR` if it needs one)",
+                        new.url
+                    ));
                 }
             }
             Err(e) => skip(format!("metadata: shared link not carried: {e}")),
