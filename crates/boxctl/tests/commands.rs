@@ -1,14 +1,66 @@
-//! Every core command end to end against the embedded emulator, in text and
-//! `--json`, with the documented exit codes.
+//! Every core command end to end, in text and `--json`, with the documented
+//! exit codes: against the embedded emulator, and through a configured v2
+//! profile against the emulator `boxctl serve` runs.
 
 mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 
 use common::{files_under, Env};
 use serde_json::Value;
 
 #[test]
 fn items_transfers_and_metadata() {
+    every_command(&Env::new(), "embedded");
+}
+
+/// The same commands through a configured v2 profile (developer token)
+/// against the emulator run by `boxctl serve` in another process.
+#[test]
+fn items_transfers_and_metadata_against_boxctl_serve() {
+    let server = Env::new();
+    let mut serve = server
+        .cmd(&["--json", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(serve.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let banner: Value = serde_json::from_str(&line).unwrap();
     let env = Env::new();
+    env.ok(&[
+        "profile",
+        "add",
+        "served",
+        "--kind",
+        "v2",
+        "--base-url",
+        banner["base_url"].as_str().unwrap(),
+        "--default",
+    ]);
+    let mut login = env.cmd(&["login", "--token-env", "BOXCTL_TEST_SERVED_TOKEN"]);
+    login.env(
+        "BOXCTL_TEST_SERVED_TOKEN",
+        banner["token"].as_str().unwrap(),
+    );
+    let r = common::to_run(login.output().unwrap());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    every_command(&env, "served");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(serve.wait().unwrap().success());
+}
+
+/// Every core command in text and `--json` with its exit codes, through the
+/// default profile of `env` (named `profile`).
+fn every_command(env: &Env, profile: &str) {
     let src = env.path("src");
     std::fs::create_dir_all(src.join("sub/deeper")).unwrap();
     std::fs::write(src.join("a.txt"), b"hello\n").unwrap();
@@ -17,7 +69,7 @@ fn items_transfers_and_metadata() {
 
     // whoami, on a fresh machine: the embedded profile.
     let me = env.json(&["whoami"]);
-    assert_eq!(me["profile"], "embedded");
+    assert_eq!(me["profile"], profile);
     assert_eq!(me["api"], "v2");
     assert!(env.ok(&["whoami"]).contains("user@example.com"));
 

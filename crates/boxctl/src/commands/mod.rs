@@ -131,10 +131,12 @@ pub async fn resolve(storage: &dyn Storage, spec: &str) -> CliResult<Item> {
                 .map(Item::Folder)
                 .map_err(|e| {
                     if e.is_not_found() {
-                        CliError::with_code(
+                        let mut err = CliError::with_code(
                             code::NOT_FOUND,
                             format!("no file or folder with id {id}"),
-                        )
+                        );
+                        err.request_id = e.request_id().map(str::to_owned);
+                        err
                     } else {
                         CliError::from(e).context(spec)
                     }
