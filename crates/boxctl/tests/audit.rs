@@ -259,3 +259,43 @@ fn rm_r_asks_on_a_terminal() {
     assert!(!env.ok(&["ls", "/"]).contains("Keep/"));
     assert!(!env.ok(&["trash", "ls"]).contains("Keep"));
 }
+
+/// With every log target at `trace` (boxctl, the clients, the in-process
+/// emulator, hyper, reqwest), no token reaches stderr.
+#[test]
+fn no_token_in_trace_logs() {
+    let env = Env::new();
+    env.ok(&["mkdir", "/Logged"]);
+    let tokens: Value =
+        serde_json::from_slice(&std::fs::read(env.config_dir().join("tokens.json")).unwrap())
+            .unwrap();
+    let token = tokens
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.starts_with("embedded@"))
+        .unwrap()
+        .1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let local = env.path("f.txt");
+    std::fs::write(&local, b"logged").unwrap();
+    for args in [
+        &["ls", "-l", "/"][..],
+        &["put", local.to_str().unwrap(), "/Logged"][..],
+        &["cat", "/Logged/f.txt"][..],
+        &["share", "/Logged/f.txt"][..],
+        &["stat", "/missing"][..],
+    ] {
+        let mut c = env.cmd(args);
+        c.env("BOXCTL_LOG", "trace");
+        let r = common::to_run(c.output().unwrap());
+        assert!(r.code == 0 || r.code == 3, "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.is_empty(), "trace logging printed nothing");
+        assert!(
+            !r.stderr.contains(&token) && !r.stdout.contains(&token),
+            "boxctl {args:?} logged the token"
+        );
+    }
+}
