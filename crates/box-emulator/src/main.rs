@@ -59,6 +59,10 @@ struct Args {
     /// body may stall, before the connection is dropped.
     #[arg(long, default_value_t = 30)]
     read_timeout: u64,
+    /// Test hook: abort right after an upload-session commit is durable,
+    /// before answering it (to test recovery from a crash mid-commit).
+    #[arg(long, hide = true)]
+    crash_after_commit: bool,
 }
 
 fn fault_config(args: &Args) -> Result<FaultConfig, String> {
@@ -110,7 +114,8 @@ async fn main() -> std::process::ExitCode {
         .read_timeouts(
             Duration::from_secs(args.read_timeout),
             Duration::from_secs(args.read_timeout),
-        );
+        )
+        .crash_after_commit(args.crash_after_commit);
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
     }

@@ -148,6 +148,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Test hook: abort the process right after an upload-session commit is
+    /// durable, before answering it (see [`crate::Config::crash_after_commit`]).
+    pub fn crash_after_commit(mut self, on: bool) -> Self {
+        self.config.crash_after_commit = on;
+        self
+    }
+
     /// Fault injection at start.
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;

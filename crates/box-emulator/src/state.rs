@@ -60,6 +60,10 @@ pub struct Config {
     /// Directories the admin API may seed from (with their subdirectories);
     /// none by default (the in-process handle seeds from anywhere).
     pub seed_roots: Vec<std::path::PathBuf>,
+    /// Test hook: abort the process right after an upload-session commit
+    /// is durable, before it is answered (to test recovery from a crash
+    /// mid-commit). Off by default.
+    pub crash_after_commit: bool,
 }
 
 /// The header carrying the admin secret on `/_emulator/` requests.
@@ -123,6 +127,7 @@ impl Default for Config {
             admin_secret: AdminSecret::random(),
             allowed_hosts: Vec::new(),
             seed_roots: Vec::new(),
+            crash_after_commit: false,
         }
     }
 }

@@ -154,9 +154,14 @@ struct Proc {
 }
 
 fn spawn(dir: &std::path::Path) -> Proc {
+    spawn_with(dir, &[])
+}
+
+fn spawn_with(dir: &std::path::Path, extra: &[&str]) -> Proc {
     let mut child = Command::new(env!("CARGO_BIN_EXE_box-emulator"))
         .args(["--port", "0", "--data-dir"])
         .arg(dir)
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -340,6 +345,83 @@ async fn upload_session_resumes_after_restart() {
         b"abcdef"
     );
     assert!(!dir.path().join("blobs/sessions").join(&id).exists());
+}
+
+/// A process that dies right after a commit's transaction, before it can
+/// answer, leaves the file and the session's end both durable: after a
+/// restart the client's retried commit gets its own file (201, the same id
+/// on every retry), not 409 on a name its own commit took. Before the file
+/// and the session were written in one transaction, a crash between the
+/// two writes left the file with an open session, and the retry got 409.
+#[tokio::test]
+async fn a_commit_killed_after_its_transaction_answers_the_retry_with_the_file() {
+    use base64::Engine;
+    use sha1::Digest;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(b));
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new();
+    let sizes = ["--chunked-min-size", "1", "--part-size", "4"];
+    let mut crash_args = sizes.to_vec();
+    crash_args.push("--crash-after-commit");
+    let mut p = spawn_with(dir.path(), &crash_args);
+    let sess: Value = client
+        .post(format!("{}/files/upload_sessions", p.upload))
+        .bearer_auth(&p.token)
+        .json(&json!({"folder_id": "0", "file_size": 6, "file_name": "crash.bin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = sess["id"].as_str().unwrap().to_string();
+    let mut parts = Vec::new();
+    for (range, body) in [("bytes 0-3/6", &b"abcd"[..]), ("bytes 4-5/6", b"ef")] {
+        let r = client
+            .put(format!("{}/files/upload_sessions/{id}", p.upload))
+            .bearer_auth(&p.token)
+            .header("content-range", range)
+            .header("digest", format!("sha={}", b64(body)))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        parts.push(r.json::<Value>().await.unwrap()["part"].clone());
+    }
+    let commit = |upload: String, token: String| {
+        let client = client.clone();
+        let body = json!({ "parts": parts });
+        let url = format!("{upload}/files/upload_sessions/{id}/commit");
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .header("digest", format!("sha={}", b64(b"abcdef")))
+                .json(&body)
+                .send()
+                .await
+        }
+    };
+    let died = commit(p.upload.clone(), p.token.clone()).await;
+    assert!(died.is_err(), "the process aborts before answering");
+    let status = p.child.wait().unwrap();
+    assert!(!status.success(), "{status:?}");
+
+    let mut p2 = spawn_with(dir.path(), &sizes);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = commit(p2.upload.clone(), p2.token.clone()).await.unwrap();
+        assert_eq!(r.status(), 201, "a retried commit answers the file");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["entries"][0]["name"], "crash.bin", "{v}");
+        ids.push(v["entries"][0]["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(root_names(&client, &p2.api, &p2.token).await, ["crash.bin"]);
+    assert_eq!(fetch(&client, &p2.api, &p2.token, &ids[0]).await, b"abcdef");
+    p2.child.kill().unwrap();
+    p2.child.wait().unwrap();
 }
 
 /// The binary refuses a fault configuration file with a rule it cannot

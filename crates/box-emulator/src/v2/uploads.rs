@@ -1098,28 +1098,43 @@ pub async fn commit(
     let attrs = body.attributes.unwrap_or(Value::Null);
     let m = if_match(&headers);
     let b = blob.clone();
-    let fid = match s.target.clone() {
-        Target::New { parent, name } => {
-            let name = attrs["name"].as_str().map(str::to_string).unwrap_or(name);
-            write_upload(&shared, move |tx| tx.create_file(user, &parent, &name, &b)).await?
-        }
-        Target::Version { file, name } => {
-            let name = attrs["name"].as_str().map(str::to_string).or(name);
-            write_upload(&shared, move |tx| {
-                tx.add_version(user, &file, &b, name.as_deref(), m.as_deref())
-            })
-            .await?
-        }
-    };
+    // The file (or version) and the session's committed record are one
+    // transaction: a crash leaves either neither (a retry commits again) or
+    // both (a retry answers the same file), never a file whose retried
+    // commit gets 409 on the name the client's own commit took.
+    let mut record = s.clone();
+    let sid = id.clone();
+    let fid = write_upload(&shared, move |tx| {
+        let fid = match record.target.clone() {
+            Target::New { parent, name } => {
+                let name = attrs["name"].as_str().map(str::to_string).unwrap_or(name);
+                tx.create_file(user, &parent, &name, &b)?
+            }
+            Target::Version { file, name } => {
+                let name = attrs["name"].as_str().map(str::to_string).or(name);
+                tx.add_version(user, &file, &b, name.as_deref(), m.as_deref())?
+            }
+        };
+        record.committed = Some(fid);
+        record.parts.clear();
+        let value = serde_json::to_value(&record).unwrap_or(Value::Null);
+        tx.put_session(&sid, Some(value));
+        Ok(fid)
+    })
+    .await?;
+    if shared.config.crash_after_commit {
+        tracing::error!("crash_after_commit: aborting after a durable commit, as configured");
+        std::process::abort();
+    }
     {
         let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = sessions.get_mut(&id) {
             s.committed = Some(fid);
             s.parts.clear();
         }
-        persist_session(&shared, &sessions, &id)?;
-        let _ = std::fs::remove_dir_all(shared.store.blobs().session_dir(&id));
     }
+    let dir = shared.store.blobs().session_dir(&id);
+    let _ = blocking(move || Ok(std::fs::remove_dir_all(dir))).await;
     committed_file(&shared, fid, &params)
 }
 
