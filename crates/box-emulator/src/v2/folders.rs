@@ -133,28 +133,54 @@ pub async fn items(
     })
 }
 
-/// `GET /2.0/folders/trash/items`: the caller's trashed items (top level of each deletion).
+/// `GET /2.0/folders/trash/items`: the caller's trashed items (top level
+/// of each deletion), with `limit` and `offset` or `usemarker`/`marker`,
+/// `sort` (`name`, the default, `date`, `size`, or `id`) and `direction`.
+/// Folders come before files, as in folder listings, and `order` says so.
 pub async fn trash_items(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<Value>> {
     let limit = params.num("limit", 100)?.clamp(1, 1000);
-    let offset = params.num("offset", 0)?;
+    let usemarker = params.flag("usemarker") || params.get("marker").is_some();
+    let start = match (usemarker, params.get("marker")) {
+        (true, Some(m)) if !m.is_empty() => decode_marker(m)?,
+        (true, _) => 0,
+        (false, _) => params.num("offset", 0)? as usize,
+    };
+    let sort = match params.get("sort") {
+        Some(s @ ("id" | "date" | "size" | "name")) => s.to_string(),
+        _ => "name".to_string(),
+    };
+    let desc = params
+        .get("direction")
+        .is_some_and(|d| d.eq_ignore_ascii_case("DESC"));
     let fields = params.fields().map(str::to_string);
     Ok(Json(shared.store.read(|st| {
-        let trashed: Vec<_> = st
+        let mut trashed: Vec<_> = st
             .items
             .values()
             .filter(|i| i.owner == caller.user && i.trashed_at.is_some())
             .collect();
+        crate::store::sort_items(&mut trashed, &sort, desc);
         let total = trashed.len();
-        let entries = trashed
+        let entries: Vec<Value> = trashed
             .into_iter()
-            .skip(offset as usize)
+            .skip(start)
             .take(limit as usize)
             .map(|i| item_json(st, &shared.base, i, fields.as_deref()))
             .collect();
-        items::page(entries, total, offset, limit)
+        let end = start + entries.len();
+        let order = json!([{"by": "type", "direction": "ASC"},
+            {"by": sort, "direction": if desc { "DESC" } else { "ASC" }}]);
+        if usemarker {
+            let next = (end < total).then(|| encode_marker(end));
+            json!({"entries": entries, "limit": limit, "next_marker": next,
+                "prev_marker": null, "order": order})
+        } else {
+            json!({"total_count": total, "entries": entries, "offset": start,
+                "limit": limit, "order": order})
+        }
     })))
 }
