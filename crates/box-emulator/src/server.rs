@@ -166,7 +166,6 @@ impl EmulatorBuilder {
         let store = Store::open(self.data_dir.as_deref())?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
-        let sessions = crate::v2::uploads::load_sessions(&store);
         let ticket_ttl = self.config.ticket_ttl;
         let shared = Arc::new(Shared {
             store,
@@ -175,7 +174,6 @@ impl EmulatorBuilder {
             faults: Faults::new(self.faults),
             counters: Counters::default(),
             downloads: Mutex::new(HashMap::new()),
-            sessions: Mutex::new(sessions),
             tickets: crate::state::Expiring::new(ticket_ttl, crate::state::PENDING_CAP),
             auth_codes: crate::state::Expiring::new(
                 crate::state::AUTH_CODE_TTL,

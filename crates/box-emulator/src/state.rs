@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::faults::Faults;
-use crate::store::{Session, Store};
+use crate::store::Store;
 
 /// Tunables of a running emulator.
 #[derive(Debug, Clone)]
@@ -326,8 +326,6 @@ pub struct Shared {
     pub counters: Counters,
     /// Download URL tokens.
     pub downloads: Mutex<HashMap<String, DownloadTicket>>,
-    /// Chunked upload sessions.
-    pub sessions: Mutex<HashMap<String, Session>>,
     /// v1 tickets: `None` until approved on the auth page, then the user;
     /// forgotten after [`TICKET_TTL`].
     pub tickets: Expiring<Option<u64>>,

@@ -35,7 +35,7 @@ use rand::Rng;
 
 pub use blobs::{BlobInfo, BlobStore, BlobWriter, StagedBlob};
 pub use model::*;
-pub use sessions::{Part, PrefixDigest, Session, Target};
+pub use sessions::{Claim, Part, PrefixDigest, Session, Target};
 use sqlite::{row, Db, Table, Write};
 
 /// The row of one version of `file`.
@@ -107,8 +107,8 @@ pub struct State {
     /// Registered apps by client id.
     pub apps: BTreeMap<String, App>,
     used_jti: HashSet<String>,
-    /// Chunked upload sessions by id (opaque JSON, see `v2::uploads`).
-    pub sessions: BTreeMap<String, serde_json::Value>,
+    /// Chunked upload sessions by id ([`sessions`]).
+    sessions: BTreeMap<String, Session>,
     /// Comments by id.
     pub comments: BTreeMap<u64, Comment>,
     /// Friend-list entries by id.
@@ -406,8 +406,8 @@ fn load(st: &mut State, db: &mut Db) -> rusqlite::Result<()> {
     for (k, a) in db.load::<App>(Table::App)? {
         st.apps.insert(k, a);
     }
-    for (k, v) in db.load::<serde_json::Value>(Table::Session)? {
-        st.sessions.insert(k, v);
+    for (k, s) in db.load::<Session>(Table::Session)? {
+        st.sessions.insert(k, s);
     }
     for (_, c) in db.load::<Comment>(Table::Comment)? {
         max_id = max_id.max(c.id);
@@ -966,15 +966,6 @@ impl Tx<'_> {
     /// Marks a JWT id as used; false if it was used before.
     pub fn use_jti(&mut self, jti: &str) -> bool {
         self.st.used_jti.insert(jti.to_string())
-    }
-
-    /// Stores (`Some`) or removes (`None`) an upload session record.
-    pub fn put_session(&mut self, id: &str, value: Option<serde_json::Value>) {
-        match value {
-            Some(v) => self.st.sessions.insert(id.to_string(), v),
-            None => self.st.sessions.remove(id),
-        };
-        self.touch(Table::Session, id);
     }
 
     /// Registers (or replaces) an app.

@@ -101,3 +101,90 @@ impl Session {
         self.file_size.div_ceil(self.part_size).max(1)
     }
 }
+
+/// What [`super::Tx::claim_commit`] found.
+#[derive(Debug, Clone)]
+pub enum Claim {
+    /// No such session.
+    Missing,
+    /// Already committed: the file it made.
+    Committed(u64),
+    /// Another commit is assembling the file.
+    Busy(Session),
+    /// This commit may assemble the file; release with
+    /// [`super::Tx::release_commit`].
+    Claimed,
+}
+
+impl super::State {
+    /// An upload session by id.
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+}
+
+impl super::Tx<'_> {
+    /// Stores a new or changed upload session.
+    pub fn put_session(&mut self, session: Session) {
+        let id = session.id.clone();
+        self.st.sessions.insert(id.clone(), session);
+        self.touch(super::Table::Session, id);
+    }
+
+    /// Removes an upload session; returns it if there was one.
+    pub fn remove_session(&mut self, id: &str) -> Option<Session> {
+        let gone = self.st.sessions.remove(id);
+        if gone.is_some() {
+            self.touch(super::Table::Session, id);
+        }
+        gone
+    }
+
+    /// A session to change; its record is written with the transaction.
+    pub fn session_mut(&mut self, id: &str) -> Option<&mut Session> {
+        if !self.st.sessions.contains_key(id) {
+            return None;
+        }
+        self.touch(super::Table::Session, id);
+        self.st.sessions.get_mut(id)
+    }
+
+    /// A session's fields that are not persisted (`committing`,
+    /// `receiving`) to change: nothing is written to the database.
+    pub fn session_memory(&mut self, id: &str) -> Option<&mut Session> {
+        self.st.sessions.get_mut(id)
+    }
+
+    /// Marks a session as being committed (in memory only: after a crash
+    /// no commit is running), unless it is committed or being committed.
+    pub fn claim_commit(&mut self, id: &str) -> Claim {
+        match self.st.sessions.get_mut(id) {
+            None => Claim::Missing,
+            Some(s) => match s.committed {
+                Some(fid) => Claim::Committed(fid),
+                None if s.committing => Claim::Busy(s.clone()),
+                None => {
+                    s.committing = true;
+                    Claim::Claimed
+                }
+            },
+        }
+    }
+
+    /// Ends a claim from [`super::Tx::claim_commit`].
+    pub fn release_commit(&mut self, id: &str) {
+        if let Some(s) = self.st.sessions.get_mut(id) {
+            s.committing = false;
+        }
+    }
+
+    /// Records, in the transaction that made file `fid`, that session `id`
+    /// is committed: a retried commit answers that file, even after a crash
+    /// right after this transaction. Its parts are forgotten.
+    pub fn finish_session(&mut self, id: &str, fid: u64) {
+        if let Some(s) = self.session_mut(id) {
+            s.committed = Some(fid);
+            s.parts.clear();
+        }
+    }
+}

@@ -14,7 +14,7 @@
 //! before them is filled, by a background catch-up. The commit hashes only
 //! what is left (nothing, usually) and links the file into the blob store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,8 +38,8 @@ use crate::http::{blocking, id_of, if_match, Caller, JsonBody, Params};
 use crate::state::Shared;
 use crate::store::blobs::hex;
 use crate::store::{
-    random_token, BlobInfo, BlobWriter, Kind, Part, PrefixDigest, Session, StagedBlob, StoreError,
-    Target,
+    random_token, BlobInfo, BlobWriter, Claim, Kind, Part, PrefixDigest, Session, StagedBlob,
+    StoreError, Target,
 };
 
 /// Upload conflicts carry one conflicting item as an object, as Box sends it.
@@ -395,40 +395,6 @@ pub async fn preflight_version(
     })))
 }
 
-/// Sessions persisted in the store (for a restart with a data directory).
-pub fn load_sessions(store: &crate::store::Store) -> HashMap<String, Session> {
-    store.read(|st| {
-        st.sessions
-            .iter()
-            .filter_map(|(k, v)| {
-                serde_json::from_value::<Session>(v.clone())
-                    .ok()
-                    .map(|s| (k.clone(), s))
-            })
-            .collect()
-    })
-}
-
-/// Writes the current record of session `id` (or its removal) to the store.
-/// Called with the sessions lock held so records are written in order.
-fn persist_session(
-    shared: &Shared,
-    sessions: &HashMap<String, Session>,
-    id: &str,
-) -> ApiResult<()> {
-    let value = sessions
-        .get(id)
-        .map(|s| serde_json::to_value(s).unwrap_or(Value::Null));
-    let id = id.to_string();
-    shared
-        .store
-        .write(|tx| {
-            tx.put_session(&id, value);
-            Ok(())
-        })
-        .map_err(ApiError::from)
-}
-
 fn session_json(shared: &Shared, s: &Session) -> Value {
     let url = format!("{}/api/2.0/files/upload_sessions/{}", shared.base, s.id);
     json!({
@@ -454,12 +420,12 @@ fn missing_session() -> ApiError {
 
 fn get_session(shared: &Shared, user: u64, id: &str) -> ApiResult<Session> {
     shared
-        .sessions
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(id)
-        .filter(|s| s.user == user && s.expires_at > Utc::now())
-        .cloned()
+        .store
+        .read(|st| {
+            st.session(id)
+                .filter(|s| s.user == user && s.expires_at > Utc::now())
+                .cloned()
+        })
         .ok_or_else(missing_session)
 }
 
@@ -475,7 +441,12 @@ fn file_size_of(v: &Value) -> ApiResult<u64> {
     }
 }
 
-fn new_session(shared: &Shared, user: u64, target: Target, file_size: u64) -> ApiResult<Value> {
+async fn new_session(
+    shared: &Arc<Shared>,
+    user: u64,
+    target: Target,
+    file_size: u64,
+) -> ApiResult<Value> {
     if file_size > shared.config.max_file_size {
         return Err(file_too_large(shared.config.max_file_size));
     }
@@ -502,10 +473,11 @@ fn new_session(shared: &Shared, user: u64, target: Target, file_size: u64) -> Ap
         prefix: Default::default(),
     };
     let body = session_json(shared, &s);
-    let id = s.id.clone();
-    let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-    sessions.insert(id.clone(), s);
-    persist_session(shared, &sessions, &id)?;
+    crate::http::write(shared, move |tx| {
+        tx.put_session(s);
+        Ok(())
+    })
+    .await?;
     Ok(body)
 }
 
@@ -529,7 +501,7 @@ pub async fn create_session(
     };
     Ok((
         StatusCode::CREATED,
-        Json(new_session(&shared, caller.user, target, size)?),
+        Json(new_session(&shared, caller.user, target, size).await?),
     ))
 }
 
@@ -548,7 +520,7 @@ pub async fn create_version_session(
     check_target_write(&shared, caller.user, &target)?;
     Ok((
         StatusCode::CREATED,
-        Json(new_session(&shared, caller.user, target, size)?),
+        Json(new_session(&shared, caller.user, target, size).await?),
     ))
 }
 
@@ -677,14 +649,13 @@ struct Receiving<'a> {
 
 impl Drop for Receiving<'_> {
     fn drop(&mut self) {
-        let mut sessions = self
-            .shared
-            .sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = sessions.get_mut(self.id) {
-            s.receiving.remove(&self.offset);
-        }
+        // Memory only: nothing is written to the database.
+        let _ = self.shared.store.write(|tx| {
+            if let Some(s) = tx.session_memory(self.id) {
+                s.receiving.remove(&self.offset);
+            }
+            Ok(())
+        });
     }
 }
 
@@ -716,13 +687,11 @@ fn catch_up(shared: &Shared, id: &str, prefix: &mut PrefixDigest) -> std::io::Re
     let mut file: Option<std::fs::File> = None;
     let mut buf = vec![0u8; 1024 * 1024];
     loop {
-        let next = {
-            let sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-            sessions
-                .get(id)
+        let next = shared.store.read(|st| {
+            st.session(id)
                 .and_then(|s| s.parts.get(&prefix.end))
                 .map(|p| (p.size, p.path.clone()))
-        };
+        });
         let Some((size, path)) = next else {
             return Ok(());
         };
@@ -771,6 +740,43 @@ fn part_error(e: std::io::Error) -> ApiError {
     io_error("part write", e)
 }
 
+/// Claims offset `start` of a session for a part being received: whether
+/// the part repeats one already stored, and the session's prefix digest.
+fn claim_part(
+    s: Option<&mut Session>,
+    start: u64,
+    size: u64,
+    want_sha1: &str,
+) -> ApiResult<(bool, Arc<tokio::sync::Mutex<PrefixDigest>>)> {
+    let s = s.ok_or_else(missing_session)?;
+    if s.committed.is_some() || s.committing {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "session_committed",
+            "The upload session is being or has been committed",
+        ));
+    }
+    let repeat = match s.parts.get(&start) {
+        Some(p) if p.sha1 != want_sha1 || p.size != size => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "A different part was already uploaded at this offset",
+            ))
+        }
+        Some(_) => true,
+        None => false,
+    };
+    if !s.receiving.insert(start) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "This part is being uploaded by another request",
+        ));
+    }
+    Ok((repeat, s.prefix.clone()))
+}
+
 /// `PUT /api/2.0/files/upload_sessions/{id}`: one part.
 pub async fn upload_part(
     State(shared): State<Arc<Shared>>,
@@ -801,36 +807,11 @@ pub async fn upload_part(
         ));
     }
     // Claim the offset; a repeat of a stored part is checked, not rewritten.
-    let (repeat, prefix) = {
-        let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        let s = sessions.get_mut(&id).ok_or_else(missing_session)?;
-        if s.committed.is_some() || s.committing {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "session_committed",
-                "The upload session is being or has been committed",
-            ));
-        }
-        let repeat = match s.parts.get(&start) {
-            Some(p) if p.sha1 != want_sha1 || p.size != size => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "A different part was already uploaded at this offset",
-                ))
-            }
-            Some(_) => true,
-            None => false,
-        };
-        if !s.receiving.insert(start) {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "This part is being uploaded by another request",
-            ));
-        }
-        (repeat, s.prefix.clone())
-    };
+    // Memory only (`receiving`): nothing is written to the database.
+    let claim = shared
+        .store
+        .write(|tx| Ok(claim_part(tx.session_memory(&id), start, size, &want_sha1)))?;
+    let (repeat, prefix) = claim?;
     let _receiving = Receiving {
         shared: &shared,
         id: &id,
@@ -907,18 +888,21 @@ pub async fn upload_part(
     let out = json!({"part": part_json(&part)});
     if !repeat {
         // Recorded before the prefix digest that covers it is let go.
-        let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        let s = sessions
-            .get_mut(&id)
-            .filter(|s| s.committed.is_none())
-            .ok_or_else(missing_session)?;
-        s.parts.insert(start, part);
-        if let Err(e) = persist_session(&shared, &sessions, &id) {
-            if let Some(s) = sessions.get_mut(&id) {
-                s.parts.remove(&start);
+        let sid = id.clone();
+        crate::http::write(&shared, move |tx| {
+            if tx.st.session(&sid).is_none_or(|s| s.committed.is_some()) {
+                return Err(StoreError::NotFound);
             }
-            return Err(e);
-        }
+            if let Some(s) = tx.session_mut(&sid) {
+                s.parts.insert(start, part);
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| match e.status {
+            StatusCode::NOT_FOUND => missing_session(),
+            _ => e,
+        })?;
     }
     w.accepted = true;
     drop(w);
@@ -989,14 +973,11 @@ struct CommitClaim<'a> {
 
 impl Drop for CommitClaim<'_> {
     fn drop(&mut self) {
-        let mut sessions = self
-            .shared
-            .sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = sessions.get_mut(self.id) {
-            s.committing = false;
-        }
+        // Memory only: nothing is written to the database.
+        let _ = self.shared.store.write(|tx| {
+            tx.release_commit(self.id);
+            Ok(())
+        });
     }
 }
 
@@ -1038,15 +1019,12 @@ pub async fn commit(
             "The uploaded parts do not cover the whole file",
         ));
     }
-    let _claim = {
-        let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        let current = sessions.get_mut(&id).ok_or_else(missing_session)?;
-        if let Some(fid) = current.committed {
-            drop(sessions);
-            return committed_file(&shared, fid, &params);
-        }
-        if current.committing {
-            let body = session_json(&shared, current);
+    let claim = shared.store.write(|tx| Ok(tx.claim_commit(&id)))?;
+    let _claim = match claim {
+        Claim::Missing => return Err(missing_session()),
+        Claim::Committed(fid) => return committed_file(&shared, fid, &params),
+        Claim::Busy(current) => {
+            let body = session_json(&shared, &current);
             return Ok((
                 StatusCode::ACCEPTED,
                 [(axum::http::header::RETRY_AFTER, "1")],
@@ -1054,11 +1032,10 @@ pub async fn commit(
             )
                 .into_response());
         }
-        current.committing = true;
-        CommitClaim {
+        Claim::Claimed => CommitClaim {
             shared: &shared,
             id: &id,
-        }
+        },
     };
     // Wait for whoever is hashing the prefix, hash what is left, and link
     // the session's file into the blob store: no second copy, no re-read of
@@ -1080,11 +1057,13 @@ pub async fn commit(
         }
         let blobs = shared2.store.blobs();
         let data = blobs.session_data(&id2);
-        let parts: Vec<PathBuf> = {
-            let sessions = shared2.sessions.lock().unwrap_or_else(|p| p.into_inner());
-            let s = sessions.get(&id2).ok_or_else(missing_session)?;
-            s.parts.values().map(|p| p.path.clone()).collect()
-        };
+        let parts: Vec<PathBuf> = shared2
+            .store
+            .read(|st| {
+                st.session(&id2)
+                    .map(|s| s.parts.values().map(|p| p.path.clone()).collect())
+            })
+            .ok_or_else(missing_session)?;
         if parts.iter().all(|p| p == &data) {
             blobs
                 .adopt(&data, &sha1, file_size)
@@ -1102,10 +1081,12 @@ pub async fn commit(
     // transaction: a crash leaves either neither (a retry commits again) or
     // both (a retry answers the same file), never a file whose retried
     // commit gets 409 on the name the client's own commit took.
-    let mut record = s.clone();
     let sid = id.clone();
     let fid = write_upload(&shared, move |tx| {
-        let fid = match record.target.clone() {
+        if let Some(fid) = tx.st.session(&sid).and_then(|s| s.committed) {
+            return Ok(fid);
+        }
+        let fid = match s.target {
             Target::New { parent, name } => {
                 let name = attrs["name"].as_str().map(str::to_string).unwrap_or(name);
                 tx.create_file(user, &parent, &name, &b)?
@@ -1115,23 +1096,13 @@ pub async fn commit(
                 tx.add_version(user, &file, &b, name.as_deref(), m.as_deref())?
             }
         };
-        record.committed = Some(fid);
-        record.parts.clear();
-        let value = serde_json::to_value(&record).unwrap_or(Value::Null);
-        tx.put_session(&sid, Some(value));
+        tx.finish_session(&sid, fid);
         Ok(fid)
     })
     .await?;
     if shared.config.crash_after_commit {
         tracing::error!("crash_after_commit: aborting after a durable commit, as configured");
         std::process::abort();
-    }
-    {
-        let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = sessions.get_mut(&id) {
-            s.committed = Some(fid);
-            s.parts.clear();
-        }
     }
     let dir = shared.store.blobs().session_dir(&id);
     let _ = blocking(move || Ok(std::fs::remove_dir_all(dir))).await;
@@ -1165,10 +1136,9 @@ pub async fn abort(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     get_session(&shared, caller.user, &id)?;
-    let mut sessions = shared.sessions.lock().unwrap_or_else(|p| p.into_inner());
-    sessions.remove(&id);
-    persist_session(&shared, &sessions, &id)?;
-    drop(sessions);
-    let _ = std::fs::remove_dir_all(shared.store.blobs().session_dir(&id));
+    let sid = id.clone();
+    crate::http::write(&shared, move |tx| Ok(tx.remove_session(&sid))).await?;
+    let dir = shared.store.blobs().session_dir(&id);
+    let _ = blocking(move || Ok(std::fs::remove_dir_all(dir))).await;
     Ok(StatusCode::NO_CONTENT)
 }
