@@ -53,7 +53,7 @@ pub use ids::{
 };
 pub use memory::MemoryStorage;
 pub use model::*;
-pub use retry::{parse_retry_after, RetryPolicy};
+pub use retry::{parse_retry_after, RetryPolicy, Sleeper};
 pub use storage::{
     validate_name, walk_by_listing, Capabilities, DeleteMode, Operation, Storage, StorageExt,
     WalkEntry,

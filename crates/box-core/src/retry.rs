@@ -6,9 +6,56 @@
 //! request may have reached the server), so that decision stays in each
 //! client's retry module. *How* to wait is the same everywhere and lives here.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures::future::BoxFuture;
 use rand::Rng;
+
+/// How a client's retry loop waits between attempts: `tokio::time::sleep`
+/// unless replaced. Both clients take one (`sleeper(..)` on their builders),
+/// so tests can record the waits and return at once.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// let waits = Arc::new(Mutex::new(Vec::new()));
+/// let seen = waits.clone();
+/// let sleeper = box_core::Sleeper::new(move |d| {
+///     seen.lock().unwrap().push(d);
+///     Box::pin(async {})
+/// });
+/// # let _ = sleeper;
+/// ```
+#[derive(Clone)]
+pub struct Sleeper(Arc<SleepFn>);
+
+type SleepFn = dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync;
+
+impl Sleeper {
+    /// A sleeper calling `f` for every wait.
+    pub fn new(f: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// Waits `d` (or whatever the function given to [`Sleeper::new`] does).
+    pub async fn sleep(&self, d: Duration) {
+        (self.0)(d).await
+    }
+}
+
+impl Default for Sleeper {
+    /// `tokio::time::sleep`.
+    fn default() -> Self {
+        Self::new(|d| Box::pin(tokio::time::sleep(d)))
+    }
+}
+
+impl std::fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sleeper")
+    }
+}
 
 /// How often and how patiently failed requests are retried.
 ///

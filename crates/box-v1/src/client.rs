@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use box_core::{Error, Result};
+use box_core::{Error, Result, Sleeper};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use secrecy::SecretString;
@@ -70,7 +70,20 @@ pub fn redirect_policy() -> reqwest::redirect::Policy {
     })
 }
 
+/// The default `User-Agent`: `boxkit-v1/<version>`.
+fn default_user_agent() -> String {
+    format!("boxkit-v1/{}", env!("CARGO_PKG_VERSION"))
+}
+
 /// Builds a [`Client`]. Every setting has a documented default.
+///
+/// The settings match `box_v2::ClientBuilder`'s where both APIs have the
+/// concept: `base_url`, `http_client`, `connect_timeout`, `read_timeout`,
+/// `timeout`, `api_timeout`, `user_agent`, `proxy`, `retry_policy`,
+/// `sleeper`, and the in-memory body cap (`max_response` here,
+/// `max_response_body` there). v1 has no `As-User`, and takes no extra
+/// headers: reqwest follows v1's redirects itself and would carry such
+/// headers to other hosts.
 pub struct ClientBuilder {
     api_key: String,
     api_base: String,
@@ -86,6 +99,10 @@ pub struct ClientBuilder {
     api_timeout: Duration,
     max_tree_entries: usize,
     retry: RetryPolicy,
+    sleeper: Sleeper,
+    timeout: Option<Duration>,
+    user_agent: String,
+    proxy: Option<String>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -99,6 +116,7 @@ impl fmt::Debug for ClientBuilder {
                 &self.auth_token.as_ref().map(|_| "[redacted]"),
             )
             .field("form", &self.form)
+            .field("user_agent", &self.user_agent)
             .finish_non_exhaustive()
     }
 }
@@ -121,7 +139,20 @@ impl ClientBuilder {
             api_timeout: DEFAULT_API_TIMEOUT,
             max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
             retry: retry::default_policy(),
+            sleeper: Sleeper::default(),
+            timeout: None,
+            user_agent: default_user_agent(),
+            proxy: None,
         }
+    }
+
+    /// Sets the API, upload and web base URLs to one root (an emulator or a
+    /// test server that serves all of v1), like `box_v2::ClientBuilder::base_url`.
+    /// Default: Box's hosts ([`DEFAULT_API_BASE`], [`DEFAULT_UPLOAD_BASE`],
+    /// [`DEFAULT_WEB_BASE`]).
+    pub fn base_url(self, root: &str) -> Self {
+        let root = root.trim_end_matches('/');
+        self.api_base(root).upload_base(root).web_base(root)
     }
 
     /// The API base URL; default [`DEFAULT_API_BASE`]. Calls go to
@@ -171,10 +202,10 @@ impl ClientBuilder {
         self
     }
 
-    /// A preconfigured reqwest client (timeouts, proxies); default one with
-    /// the connect and read timeouts below, no `Referer` and
-    /// [`redirect_policy`]. A client given here keeps its own timeouts and
-    /// redirect rules: build it with `.referer(false)` and
+    /// A preconfigured reqwest client (timeouts, proxies, TLS roots); default
+    /// one built from this builder's timeouts, user agent and proxy, with no
+    /// `Referer` and [`redirect_policy`]. A client given here keeps its own
+    /// timeouts, user agent, proxy and redirect rules: build it with `.referer(false)` and
     /// `.redirect(box_v1::client::redirect_policy())` to keep the token from
     /// following redirects to other hosts.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -222,6 +253,38 @@ impl ClientBuilder {
         self
     }
 
+    /// How the retry loop waits between attempts; default
+    /// `tokio::time::sleep`. Tests inject one that records the waits and
+    /// returns at once ([`Sleeper::new`]).
+    pub fn sleeper(mut self, sleeper: Sleeper) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Total time limit of one HTTP attempt, its body included (transfers
+    /// too, so leave it unset for large files); default none: connecting is
+    /// bounded by [`ClientBuilder::connect_timeout`], silence by
+    /// [`ClientBuilder::read_timeout`], a whole API call by
+    /// [`ClientBuilder::api_timeout`].
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// The `User-Agent` header; default `boxkit-v1/<version>`.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// An HTTP(S) proxy for every request; default none (reqwest honours
+    /// the system proxy variables). A URL that does not parse fails
+    /// [`ClientBuilder::build`] with [`Error::InvalidInput`].
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
     /// Builds the client; fails on a base URL that does not parse or is not
     /// `http(s)://…` ([`Error::InvalidInput`]).
     pub fn build(self) -> Result<Client> {
@@ -237,17 +300,25 @@ impl ClientBuilder {
             }
             Ok(u)
         };
+        let mut http = reqwest::Client::builder()
+            .user_agent(self.user_agent)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .referer(false)
+            .redirect(redirect_policy());
+        if let Some(t) = self.timeout {
+            http = http.timeout(t);
+        }
+        if let Some(p) = &self.proxy {
+            let proxy = reqwest::Proxy::all(p)
+                .map_err(|e| Error::invalid_input(format!("invalid proxy: {}", e.without_url())))?;
+            http = http.proxy(proxy);
+        }
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .read_timeout(self.read_timeout)
-                .referer(false)
-                .redirect(redirect_policy())
-                .build()
-                .map_err(|e| {
-                    Error::invalid_input(format!("building the HTTP client: {}", e.without_url()))
-                })?,
+            None => http.build().map_err(|e| {
+                Error::invalid_input(format!("building the HTTP client: {}", e.without_url()))
+            })?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -263,6 +334,7 @@ impl ClientBuilder {
                 max_tree_entries: self.max_tree_entries,
                 http,
                 retry: self.retry,
+                sleeper: self.sleeper,
             }),
         })
     }
@@ -281,6 +353,7 @@ struct Inner {
     api_timeout: Duration,
     max_tree_entries: usize,
     retry: RetryPolicy,
+    sleeper: Sleeper,
 }
 
 /// A v1 API client. Cheap to clone (an `Arc` inside).
@@ -369,6 +442,10 @@ impl Client {
         &self.inner.retry
     }
 
+    pub(crate) fn sleeper(&self) -> &Sleeper {
+        &self.inner.sleeper
+    }
+
     pub(crate) fn max_response(&self) -> u64 {
         self.inner.max_response
     }
@@ -415,6 +492,7 @@ impl Client {
         let deadline = self.inner.api_timeout;
         let call = retry::run(
             &self.inner.retry,
+            &self.inner.sleeper,
             retry::replay_for(params),
             params.action(),
             || self.call_once(params, &creds, payload),

@@ -66,4 +66,4 @@ pub use auth::{parse_callback, Callback};
 pub use client::{Client, ClientBuilder, RequestForm};
 pub use envelope::Params;
 pub use response::Response;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, Sleeper};

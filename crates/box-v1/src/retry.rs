@@ -33,6 +33,11 @@ use crate::envelope::{Params, Value};
 /// [`default_policy`].
 pub use box_core::RetryPolicy;
 
+/// How the retry loop waits between attempts: the shared
+/// [`box_core::Sleeper`] (`tokio::time::sleep` unless replaced with
+/// `ClientBuilder::sleeper`).
+pub use box_core::Sleeper;
+
 /// The v1 client's default policy: 4 retries, waits from 250 ms up to 8 s
 /// (v1 answers quickly or not at all), no retry starting after 60 s.
 pub fn default_policy() -> RetryPolicy {
@@ -151,6 +156,7 @@ pub(crate) fn http_status_error(resp: &reqwest::Response, what: &str) -> Error {
 /// a failure after retries records them ([`Error::after_attempts`]).
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
+    sleeper: &Sleeper,
     replay: Replay,
     what: &str,
     mut attempt: F,
@@ -171,7 +177,7 @@ where
                     return Err(e.after_attempts(n + 1, started.elapsed()));
                 }
                 tracing::debug!(what, attempt = n + 1, ?delay, error = %e, "v1 retry");
-                tokio::time::sleep(delay).await;
+                sleeper.sleep(delay).await;
                 n += 1;
             }
             Err(e) => return Err(e.after_attempts(n + 1, started.elapsed())),

@@ -253,21 +253,27 @@ impl Client {
         };
         drop(files);
         let maybe_acted = AtomicBool::new(false);
-        let r = retry::run(self.retry_policy(), replay, segments[0], || {
-            let files = copies
-                .iter()
-                .map(|(name, bytes)| UploadFile::from_bytes(name.clone(), bytes.clone()))
-                .collect();
-            let attempt = self.post_multipart_once(segments, form(files));
-            let maybe_acted = &maybe_acted;
-            async move {
-                let r = attempt.await;
-                if r.as_ref().is_err_and(retry::may_have_acted) {
-                    maybe_acted.store(true, Ordering::Relaxed);
+        let r = retry::run(
+            self.retry_policy(),
+            self.sleeper(),
+            replay,
+            segments[0],
+            || {
+                let files = copies
+                    .iter()
+                    .map(|(name, bytes)| UploadFile::from_bytes(name.clone(), bytes.clone()))
+                    .collect();
+                let attempt = self.post_multipart_once(segments, form(files));
+                let maybe_acted = &maybe_acted;
+                async move {
+                    let r = attempt.await;
+                    if r.as_ref().is_err_and(retry::may_have_acted) {
+                        maybe_acted.store(true, Ordering::Relaxed);
+                    }
+                    r
                 }
-                r
-            }
-        })
+            },
+        )
         .await?;
         Ok((r, maybe_acted.load(Ordering::Relaxed)))
     }
@@ -482,9 +488,13 @@ impl Client {
         tracing::debug!(file_id, "v1 download");
         // Replayed until the response headers arrive; a connection lost
         // while the body streams is the reader's error.
-        let resp = retry::run(self.retry_policy(), Replay::Idempotent, "download", || {
-            self.download_head(url.clone(), file_id)
-        })
+        let resp = retry::run(
+            self.retry_policy(),
+            self.sleeper(),
+            Replay::Idempotent,
+            "download",
+            || self.download_head(url.clone(), file_id),
+        )
         .await?;
         let len = resp.content_length();
         let plain = resp

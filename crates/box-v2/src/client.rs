@@ -49,6 +49,12 @@ pub(crate) struct Inner {
 }
 
 /// Builds a [`Client`]. Every setter documents its default.
+///
+/// The settings match `box_v1::ClientBuilder`'s where both APIs have the
+/// concept: `base_url`, `http_client`, `connect_timeout`, `read_timeout`,
+/// `timeout`, `api_timeout`, `user_agent`, `proxy`, `retry_policy`,
+/// `sleeper`, and the in-memory body cap (`max_response_body` here,
+/// `max_response` there).
 #[derive(Debug)]
 pub struct ClientBuilder {
     api_base: String,

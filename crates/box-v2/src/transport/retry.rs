@@ -9,11 +9,9 @@
 //! time spent are bounded.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use box_core::Error;
-use futures::future::BoxFuture;
 use http::HeaderMap;
 use reqwest::Method;
 
@@ -29,35 +27,10 @@ use reqwest::Method;
 /// ```
 pub use box_core::RetryPolicy;
 
-/// How the retry loop waits: `tokio::time::sleep` unless replaced (tests
-/// inject one that records the delays and returns at once).
-#[derive(Clone)]
-pub struct Sleeper(pub(crate) Arc<SleepFn>);
-
-type SleepFn = dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync;
-
-impl Sleeper {
-    /// A sleeper calling `f`.
-    pub fn new(f: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
-        Self(Arc::new(f))
-    }
-
-    pub(crate) async fn sleep(&self, d: Duration) {
-        (self.0)(d).await
-    }
-}
-
-impl Default for Sleeper {
-    fn default() -> Self {
-        Self::new(|d| Box::pin(tokio::time::sleep(d)))
-    }
-}
-
-impl std::fmt::Debug for Sleeper {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Sleeper")
-    }
-}
+/// How the retry loop waits: the shared [`box_core::Sleeper`]
+/// (`tokio::time::sleep` unless replaced; tests inject one that records the
+/// delays and returns at once).
+pub use box_core::Sleeper;
 
 /// One request's retries (the shape of object_store's `client/retry.rs`):
 /// counts the attempts, knows when the first started, and is the one place
