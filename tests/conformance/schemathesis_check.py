@@ -180,6 +180,10 @@ def seed_records(base, token, other_token):
     favorites = call("GET", "/2.0/collections")["entries"][0]
     trashed = call("POST", "/2.0/folders", json={"name": "trashed", "parent": {"id": folder["id"]}})
     requests.delete(base + f"/2.0/folders/{trashed['id']}", headers=h, timeout=30)
+    link = call("POST", "/2.0/web_links", json={"url": "https://example.com/seeded", "parent": {"id": folder["id"]}})
+    trashed_link = call("POST", "/2.0/web_links",
+                        json={"url": "https://example.com/trashed", "parent": {"id": folder["id"]}})
+    requests.delete(base + f"/2.0/web_links/{trashed_link['id']}", headers=h, timeout=30)
     return {
         "file_id": file["id"],
         "folder_id": folder["id"],
@@ -192,19 +196,22 @@ def seed_records(base, token, other_token):
         "upload_session_id": session["id"],
         "collection_id": favorites["id"],
         "user_id": me["id"],
-    }, trashed["id"]
+        "web_link_id": link["id"],
+    }, {"folder_id": trashed["id"], "web_link_id": trashed_link["id"]}
 
 
-def path_ids(operation, ids, trashed_folder):
+def path_ids(operation, ids, trashed):
     names = re.findall(r"{([^}]+)}", operation.path)
     values = {}
     for name in names:
         if name not in ids:
             return None
         values[name] = ids[name]
-    # The trash operations of a folder want a trashed one.
-    if "folder_id" in values and operation.path.endswith("/trash"):
-        values["folder_id"] = trashed_folder
+    # The trash operations of a folder or web link want a trashed one.
+    if operation.path.endswith("/trash"):
+        for name, trashed_id in trashed.items():
+            if name in values:
+                values[name] = trashed_id
     return values
 
 
@@ -216,7 +223,7 @@ def main():
     ).json()["access_token"]
     served, total = served_operations()
     spec, errata = load_spec(served)
-    ids, trashed_folder = seed_records(base, token, other_token)
+    ids, trashed = seed_records(base, token, other_token)
     schema = schemathesis.openapi.from_dict(spec)
     operations = [r.ok() for r in schema.get_all_operations()]
     # Destructive operations last, so the others see the seeded records.
@@ -296,7 +303,7 @@ def main():
             run(operation, GenerationMode.NEGATIVE, None, "random ids, negative")
     real = 0
     for operation in operations:
-        values = path_ids(operation, ids, trashed_folder)
+        values = path_ids(operation, ids, trashed)
         if values:
             real += 1
             run(operation, GenerationMode.POSITIVE, values, "real ids")

@@ -117,6 +117,12 @@ impl From<StoreError> for ApiError {
                 "precondition_failed",
                 "The resource has been modified. Please retrieve the resource again and retry",
             ),
+            StoreError::Conflict(code, message) => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
+            StoreError::NotFoundCode(code, message) => {
+                ApiError::new(StatusCode::NOT_FOUND, code, message)
+            }
             StoreError::Internal(message) => {
                 tracing::error!(%message, "store failure");
                 ApiError::new(

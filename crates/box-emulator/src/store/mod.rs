@@ -15,6 +15,8 @@ pub mod blobs;
 pub mod collaborations;
 pub mod collections;
 pub mod comments;
+pub mod metadata;
+pub mod metadata_query;
 pub mod model;
 pub mod people;
 pub mod sessions;
@@ -60,6 +62,10 @@ pub enum StoreError {
     Forbidden(String),
     /// `If-Match` did not match.
     Precondition,
+    /// A `409` other than a name in use; `code` is a Box error code.
+    Conflict(&'static str, String),
+    /// A `404` with a Box error code other than `not_found`.
+    NotFoundCode(&'static str, String),
     /// Persistence failed.
     Internal(String),
 }
@@ -125,6 +131,10 @@ pub struct State {
     pub webhooks: BTreeMap<u64, webhooks::Webhook>,
     /// The app's webhook signature keys ([`webhooks`]).
     pub signature_keys: webhooks::SignatureKeys,
+    /// Metadata templates by `"<scope>/<key>"` ([`metadata`]).
+    pub metadata_templates: BTreeMap<String, metadata::Template>,
+    /// Metadata instances by `"<item>/<scope>/<key>"` ([`metadata`]).
+    pub metadata_instances: BTreeMap<String, metadata::Instance>,
     passwords: HashMap<u64, PasswordHash>,
 }
 
@@ -439,6 +449,12 @@ fn load(st: &mut State, db: &mut Db) -> rusqlite::Result<()> {
     for (_, f) in db.load::<collections::Favorite>(Table::Favorite)? {
         max_id = max_id.max(f.id);
         st.favorites.insert(f.id, f);
+    }
+    for (k, t) in db.load::<metadata::Template>(Table::MetadataTemplate)? {
+        st.metadata_templates.insert(k, t);
+    }
+    for (k, i) in db.load::<metadata::Instance>(Table::MetadataInstance)? {
+        st.metadata_instances.insert(k, i);
     }
     for (k, p) in db.load::<PasswordHash>(Table::Password)? {
         if let Ok(user) = k.parse() {
@@ -800,6 +816,8 @@ impl Tx<'_> {
                     Table::Token => row(t, key, st.tokens.get(key)),
                     Table::App => row(t, key, st.apps.get(key)),
                     Table::Session => row(t, key, st.sessions.get(key)),
+                    Table::MetadataTemplate => row(t, key, st.metadata_templates.get(key)),
+                    Table::MetadataInstance => row(t, key, st.metadata_instances.get(key)),
                     Table::Meta => row(t, key, Some(&st.next_id)),
                 }
             })
@@ -1372,6 +1390,7 @@ impl Tx<'_> {
             self.drop_tasks_on(i);
             self.drop_favorites_of(i);
             self.drop_webhooks_on(i);
+            self.drop_metadata_of(i);
         }
         Ok(())
     }

@@ -49,6 +49,10 @@ pub enum Table {
     SignatureKeys,
     /// [`super::model::VersionRow`], keyed `"<file id>/<version id>"`.
     Version,
+    /// [`super::metadata::Template`], keyed `"<scope>/<key>"`.
+    MetadataTemplate,
+    /// [`super::metadata::Instance`], keyed `"<item>/<scope>/<key>"`.
+    MetadataInstance,
 }
 
 impl Table {
@@ -72,6 +76,8 @@ impl Table {
             Table::Webhook => "webhook",
             Table::SignatureKeys => "signature_keys",
             Table::Version => "version",
+            Table::MetadataTemplate => "metadata_template",
+            Table::MetadataInstance => "metadata_instance",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod events;
 pub mod files;
 pub mod folders;
 pub mod items;
+pub mod metadata;
 pub mod objects;
 pub mod operations;
 pub mod search;
@@ -102,6 +103,52 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(
             "/2.0/web_links/{id}/trash",
             get(items::get_trashed::<WebLinks>).delete(items::purge::<WebLinks>),
+        )
+        .route("/2.0/metadata_templates", get(metadata::find_by_instance))
+        .route(
+            "/2.0/metadata_templates/schema",
+            post(metadata::create_template),
+        )
+        .route(
+            "/2.0/metadata_templates/enterprise",
+            get(metadata::list_enterprise),
+        )
+        .route("/2.0/metadata_templates/global", get(metadata::list_global))
+        .route(
+            "/2.0/metadata_templates/{id}",
+            get(metadata::get_template_by_id),
+        )
+        .route(
+            "/2.0/metadata_templates/{scope}/{key}/schema",
+            get(metadata::get_template)
+                .put(metadata::update_template)
+                .delete(metadata::delete_template),
+        )
+        .route(
+            "/2.0/files/{id}/metadata",
+            get(metadata::list_instances::<Files>),
+        )
+        .route(
+            "/2.0/files/{id}/metadata/{scope}/{key}",
+            get(metadata::get_instance::<Files>)
+                .post(metadata::create_instance::<Files>)
+                .put(metadata::update_instance::<Files>)
+                .delete(metadata::delete_instance::<Files>),
+        )
+        .route(
+            "/2.0/folders/{id}/metadata",
+            get(metadata::list_instances::<Folders>),
+        )
+        .route(
+            "/2.0/folders/{id}/metadata/{scope}/{key}",
+            get(metadata::get_instance::<Folders>)
+                .post(metadata::create_instance::<Folders>)
+                .put(metadata::update_instance::<Folders>)
+                .delete(metadata::delete_instance::<Folders>),
+        )
+        .route(
+            "/2.0/metadata_queries/execute_read",
+            post(metadata::execute_read),
         )
         .route("/2.0/comments", post(comments::create))
         .route(
