@@ -21,6 +21,22 @@ import urllib.request
 from box_sdk_gen import (
     AddShareLinkToFileSharedLink,
     AddShareLinkToFileSharedLinkAccessField,
+    AddShareLinkToWebLinkSharedLink,
+    AddShareLinkToWebLinkSharedLinkAccessField,
+    CreateFileMetadataByIdScope,
+    CreateFolderMetadataByIdScope,
+    CreateMetadataTemplateFields,
+    CreateMetadataTemplateFieldsTypeField,
+    CreateWebLinkParent,
+    DeleteMetadataTemplateScope,
+    GetMetadataTemplateScope,
+    GetFileMetadataByIdScope,
+    GetFolderMetadataByIdScope,
+    SearchByMetadataQueryOrderBy,
+    SearchByMetadataQueryOrderByDirectionField,
+    UpdateFileMetadataByIdRequestBody,
+    UpdateFileMetadataByIdRequestBodyOpField,
+    UpdateFileMetadataByIdScope,
     BaseUrls,
     BoxAPIError,
     BoxCCGAuth,
@@ -158,6 +174,7 @@ def main():
 
     more_of_the_sdk(base, client, folder, restored, data)
     comments_tasks_collections_webhooks(base, client, folder, restored)
+    web_links_and_metadata(base, client, folder, restored)
 
     client.folders.delete_folder_by_id(folder.id, recursive=True)
     print("official Python SDK: all checks passed")
@@ -385,6 +402,67 @@ def comments_tasks_collections_webhooks(base, client, folder, f):
     check(client.comments.get_file_comments(f.id).total_count == 0, "comments.delete_comment_by_id (with replies)")
     client.tasks.delete_task_by_id(task.id)
     check(client.tasks.get_file_tasks(f.id).total_count == 0, "tasks.delete_task_by_id")
+
+
+def web_links_and_metadata(base, client, folder, f):
+    """Web links (with a shared link, the trash) and metadata: a template,
+    an instance with a JSON-Patch update, global.properties, and a query."""
+    link = client.web_links.create_web_link(
+        "https://example.com/sdk", CreateWebLinkParent(id=folder.id), name="SDK link")
+    check(link.id and link.url == "https://example.com/sdk", "web_links.create_web_link")
+    check(client.web_links.get_web_link_by_id(link.id).name == "SDK link", "web_links.get_web_link_by_id")
+    moved = client.web_links.update_web_link_by_id(link.id, url="https://example.com/sdk/2", name="SDK link 2")
+    check(moved.url == "https://example.com/sdk/2" and moved.name == "SDK link 2", "web_links.update_web_link_by_id")
+    shared = client.shared_links_web_links.add_share_link_to_web_link(
+        link.id, "shared_link",
+        shared_link=AddShareLinkToWebLinkSharedLink(access=AddShareLinkToWebLinkSharedLinkAccessField.OPEN))
+    url = shared.shared_link.url
+    found = client.shared_links_web_links.find_web_link_for_shared_link(f"shared_link={url}")
+    check(found.id == link.id, "shared_links_web_links.find_web_link_for_shared_link")
+    client.web_links.delete_web_link_by_id(link.id)
+    check(client.trashed_web_links.get_trashed_web_link_by_id(link.id).id == link.id,
+          "web_links.delete_web_link_by_id + trashed_web_links.get_trashed_web_link_by_id")
+    restored = client.trashed_web_links.restore_weblink_from_trash(link.id)
+    check(restored.item_status.value == "active", "trashed_web_links.restore_weblink_from_trash")
+
+    template = client.metadata_templates.create_metadata_template(
+        "enterprise", "SDK Invoice", template_key="sdkInvoice",
+        fields=[
+            CreateMetadataTemplateFields(type=CreateMetadataTemplateFieldsTypeField.STRING, key="vendor",
+                                         display_name="Vendor"),
+            CreateMetadataTemplateFields(type=CreateMetadataTemplateFieldsTypeField.FLOAT, key="total",
+                                         display_name="Total"),
+        ])
+    check(template.template_key == "sdkInvoice" and len(template.fields) == 2,
+          "metadata_templates.create_metadata_template")
+    check(client.metadata_templates.get_metadata_template(GetMetadataTemplateScope.ENTERPRISE, "sdkInvoice").id == template.id,
+          "metadata_templates.get_metadata_template")
+    inst = client.file_metadata.create_file_metadata_by_id(
+        f.id, CreateFileMetadataByIdScope.ENTERPRISE, "sdkInvoice", {"vendor": "Acme", "total": 10})
+    check(inst.extra_data.get("vendor") == "Acme", "file_metadata.create_file_metadata_by_id")
+    expect_error(lambda: client.file_metadata.create_file_metadata_by_id(
+        f.id, CreateFileMetadataByIdScope.ENTERPRISE, "sdkInvoice", {}), 409, "a second instance",
+        "tuple_already_exists")
+    client.file_metadata.update_file_metadata_by_id(
+        f.id, UpdateFileMetadataByIdScope.ENTERPRISE, "sdkInvoice",
+        [UpdateFileMetadataByIdRequestBody(op=UpdateFileMetadataByIdRequestBodyOpField.REPLACE, path="/total",
+                                           value=20)])
+    got = client.file_metadata.get_file_metadata_by_id(f.id, GetFileMetadataByIdScope.ENTERPRISE, "sdkInvoice")
+    check(got.extra_data.get("total") == 20, "file_metadata.update_file_metadata_by_id (JSON Patch)")
+    client.folder_metadata.create_folder_metadata_by_id(
+        folder.id, CreateFolderMetadataByIdScope.GLOBAL, "properties", {"team": "sdk"})
+    props = client.folder_metadata.get_folder_metadata_by_id(folder.id, GetFolderMetadataByIdScope.GLOBAL,
+                                                             "properties")
+    check(props.extra_data.get("team") == "sdk", "folder_metadata: global.properties")
+    hits = client.search.search_by_metadata_query(
+        "enterprise_1.sdkInvoice", "0", query="total >= :min AND vendor ILIKE :v",
+        query_params={"min": 15, "v": "ac%"},
+        order_by=[SearchByMetadataQueryOrderBy(field_key="total",
+                                               direction=SearchByMetadataQueryOrderByDirectionField.DESC)])
+    check([e.id for e in hits.entries] == [f.id], "search.search_by_metadata_query")
+    client.metadata_templates.delete_metadata_template(DeleteMetadataTemplateScope.ENTERPRISE, "sdkInvoice")
+    expect_error(lambda: client.file_metadata.get_file_metadata_by_id(
+        f.id, GetFileMetadataByIdScope.ENTERPRISE, "sdkInvoice"), 404, "instances go with their template")
 
 
 if __name__ == "__main__":
