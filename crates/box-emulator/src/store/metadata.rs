@@ -758,7 +758,10 @@ mod tests {
             json!({"op": "frob", "path": "/a"}),
             json!({"op": "move", "from": "/zz", "path": "/a"}),
         ] {
-            assert!(apply_patch(&v, std::slice::from_ref(&bad)).is_err(), "{bad}");
+            assert!(
+                apply_patch(&v, std::slice::from_ref(&bad)).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -1,7 +1,7 @@
 //! Web links (Box's bookmarks): items of [`Kind::WebLink`] in the folder
 //! tree, so they list, move, trash, restore, purge, copy with their folder,
 //! carry shared links and follow the folder's collaborations exactly as
-//! files do. What only they have is the URL ([`Item::url`]) and the name
+//! files do. What only they have is the URL ([`super::Item::url`]) and the name
 //! rule: a web link's name defaults to its URL, so unlike a file's it may
 //! contain `/`.
 
