@@ -120,9 +120,8 @@ fn version_rows_follow_every_change() {
         })
         .unwrap();
     let rows = |store: &Store| {
-        let guard = store.lock();
+        let guard = store.lock_db();
         guard
-            .db
             .as_ref()
             .unwrap()
             .stored(Some(Table::Version))
@@ -148,8 +147,8 @@ fn inline_versions_are_migrated() {
             .unwrap();
         // Rewrite the item the old way: versions inline, no version rows.
         let item = store.read(|st| st.items[&file].clone());
-        let mut guard = store.lock();
-        let db = guard.db.as_mut().unwrap();
+        let mut guard = store.lock_db();
+        let db = guard.as_mut().unwrap();
         let mut writes = vec![row(Table::Item, file, Some(&item))];
         for v in &item.versions {
             writes.push((Table::Version, format!("{file}/{}", v.id), None));
@@ -164,8 +163,8 @@ fn inline_versions_are_migrated() {
             let sizes: Vec<u64> = st.items[&file].versions.iter().map(|v| v.size).collect();
             assert_eq!(sizes, vec![1, 2]);
         });
-        let guard = store.lock();
-        let db = guard.db.as_ref().unwrap();
+        let guard = store.lock_db();
+        let db = guard.as_ref().unwrap();
         assert_eq!(db.stored(Some(Table::Version)).unwrap().1, 2);
         let (item_bytes, _) = db.stored(Some(Table::Item)).unwrap();
         drop(guard);

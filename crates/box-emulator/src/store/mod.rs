@@ -4,8 +4,10 @@
 //! shared links, collaborations, events, tokens, apps, and for v1 comments
 //! ([`comments`]), friend lists and password hashes ([`people`]), pending
 //! private-share invitations ([`sharing`])) lives in an in-memory
-//! [`State`] guarded by one mutex; with a data directory every mutation is
-//! written through to SQLite ([`sqlite`]) before it is acknowledged. File
+//! [`State`] behind a mutex held only while memory changes; with a data
+//! directory every mutation is written through to SQLite ([`sqlite`])
+//! before it is acknowledged, and undone in memory if that write fails
+//! ([`Store::write`]). File
 //! contents live in the content-addressed [`blobs`] store.
 //!
 //! Operations check access for the calling user: items of other users that
@@ -181,14 +183,16 @@ struct SortedAt {
     name: String,
 }
 
-struct Inner {
-    st: State,
-    db: Option<Db>,
-}
-
 /// The shared store.
+///
+/// Two locks: the state's, held only while memory is read or changed, and
+/// the database's, held by a writer for its whole write so rows reach
+/// SQLite in the order their changes were made. Readers never wait for a
+/// commit. A write whose commit fails is undone in memory (see
+/// [`Store::write`]).
 pub struct Store {
-    inner: Mutex<Inner>,
+    state: Mutex<State>,
+    db: Mutex<Option<Db>>,
     blobs: BlobStore,
     changes: tokio::sync::Notify,
     _tmp: Option<tempfile::TempDir>,
@@ -266,7 +270,8 @@ impl Store {
             load(&mut st, db).map_err(std::io::Error::other)?;
         }
         Ok(Arc::new(Self {
-            inner: Mutex::new(Inner { st, db }),
+            state: Mutex::new(st),
+            db: Mutex::new(db),
             blobs,
             changes: tokio::sync::Notify::new(),
             _tmp: tmp,
@@ -283,55 +288,107 @@ impl Store {
         self.changes.notified()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_db(&self) -> MutexGuard<'_, Option<Db>> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Reads the state.
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        f(&self.lock().st)
+        f(&self.lock())
+    }
+
+    /// Changes what is kept in memory only about upload session `id` (who
+    /// is committing it, which parts are being received): nothing is
+    /// written, so this never waits for a database commit. `None` if there
+    /// is no such session.
+    pub fn session_memory<R>(&self, id: &str, f: impl FnOnce(&mut Session) -> R) -> Option<R> {
+        self.lock().sessions.get_mut(id).map(f)
+    }
+
+    /// Records a JWT id as used (kept in memory only); false if it was
+    /// used before.
+    pub fn use_jti(&self, jti: &str) -> bool {
+        self.lock().used_jti.insert(jti.to_string())
     }
 
     /// Runs a mutation; the touched records are persisted before returning.
+    ///
+    /// Memory is changed under the state lock, which is let go before the
+    /// records are committed to SQLite (the database lock keeps writers in
+    /// order meanwhile). If the commit fails, the state is reloaded from
+    /// the database, which still holds everything before this write: the
+    /// failed change leaves no trace in memory, no change is announced, and
+    /// the generation moves to a value never used before, so nothing read
+    /// while the commit was in flight is reused from a cache.
     pub fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
-        let mut guard = self.lock();
-        let inner = &mut *guard;
-        let mut tx = Tx {
-            st: &mut inner.st,
-            dirty: BTreeSet::new(),
-            changed: false,
+        let mut db = self.lock_db();
+        let (out, writes, changed) = {
+            let mut st = self.lock();
+            let mut tx = Tx {
+                st: &mut st,
+                dirty: BTreeSet::new(),
+                changed: false,
+            };
+            let out = f(&mut tx);
+            // Every changed item is re-checked in the name index, so a change
+            // made through `item_mut` anywhere keeps listings right.
+            let touched: Vec<u64> = tx
+                .dirty
+                .iter()
+                .filter(|(t, _)| *t == Table::Item)
+                .filter_map(|(_, k)| k.parse().ok())
+                .collect();
+            for id in touched {
+                tx.st.reindex(id);
+            }
+            let changed = tx.changed;
+            // Rows are serialized only when there is a database to write them to.
+            let writes = if db.is_some() { tx.rows() } else { Vec::new() };
+            if changed {
+                st.generation += 1;
+            }
+            (out, writes, changed)
         };
-        let out = f(&mut tx);
-        // Every changed item is re-checked in the name index, so a change
-        // made through `item_mut` anywhere keeps listings right.
-        let touched: Vec<u64> = tx
-            .dirty
-            .iter()
-            .filter(|(t, _)| *t == Table::Item)
-            .filter_map(|(_, k)| k.parse().ok())
-            .collect();
-        for id in touched {
-            tx.st.reindex(id);
+        if let Some(d) = db.as_mut() {
+            if let Err(e) = d.apply(&writes) {
+                tracing::error!(error = %e, "database write failed; undoing it in memory");
+                self.roll_back(d);
+                return Err(StoreError::Internal(format!("database write failed: {e}")));
+            }
         }
-        let changed = tx.changed;
-        // Rows are serialized only when there is a database to write them to.
-        let writes = if inner.db.is_some() {
-            tx.rows()
-        } else {
-            Vec::new()
-        };
-        if changed {
-            inner.st.generation += 1;
-        }
-        if let Some(db) = &mut inner.db {
-            db.apply(&writes)
-                .map_err(|e| StoreError::Internal(format!("database write failed: {e}")))?;
-        }
-        drop(guard);
+        drop(db);
         if changed {
             self.changes.notify_waiters();
         }
         out
+    }
+
+    /// Puts the state back to what the database holds, after a failed
+    /// commit (called with the database lock held, so no other write is in
+    /// between). What is kept in memory only survives: used JWT ids and the
+    /// running state of upload sessions.
+    fn roll_back(&self, db: &mut Db) {
+        let mut fresh = State::default();
+        if let Err(e) = load(&mut fresh, db) {
+            // Nothing better to do: memory stays ahead of the database.
+            tracing::error!(error = %e, "reloading the state after a failed write");
+            return;
+        }
+        let mut st = self.lock();
+        fresh.used_jti = std::mem::take(&mut st.used_jti);
+        for (id, s) in &mut fresh.sessions {
+            if let Some(old) = st.sessions.get(id) {
+                s.committing = old.committing;
+                s.receiving = old.receiving.clone();
+                s.prefix = old.prefix.clone();
+            }
+        }
+        fresh.generation = st.generation + 1;
+        *st = fresh;
     }
 
     /// Creates a user with a root folder.
@@ -339,11 +396,20 @@ impl Store {
         self.write(|tx| tx.create_user(name, login))
     }
 
+    /// Makes the database refuse (or accept again) writes, so commits fail
+    /// as on a read-only or full disk.
+    #[cfg(test)]
+    pub(crate) fn set_read_only_for_test(&self, on: bool) {
+        if let Some(db) = self.lock_db().as_ref() {
+            db.set_query_only(on);
+        }
+    }
+
     /// Figures about the database (`None` without a data directory), for
     /// growth measurements.
     pub fn db_stats(&self) -> Option<DbStats> {
-        let guard = self.lock();
-        let db = guard.db.as_ref()?;
+        let guard = self.lock_db();
+        let db = guard.as_ref()?;
         let (stored_bytes, rows) = db.stored(None).ok()?;
         Some(DbStats {
             bytes_written: db.bytes_written(),
@@ -1517,6 +1583,8 @@ impl Tx<'_> {
 
 #[cfg(test)]
 mod growth_tests;
+#[cfg(test)]
+mod rollback_tests;
 
 #[cfg(test)]
 mod index_tests {

@@ -102,18 +102,31 @@ impl Session {
     }
 }
 
-/// What [`super::Tx::claim_commit`] found.
+/// What [`Session::claim_commit`] found.
 #[derive(Debug, Clone)]
 pub enum Claim {
-    /// No such session.
-    Missing,
     /// Already committed: the file it made.
     Committed(u64),
     /// Another commit is assembling the file.
     Busy(Session),
-    /// This commit may assemble the file; release with
-    /// [`super::Tx::release_commit`].
+    /// This commit may assemble the file; it clears `committing` when done.
     Claimed,
+}
+
+impl Session {
+    /// Marks the session as being committed (in memory only: after a
+    /// crash no commit is running), unless it is committed or being
+    /// committed.
+    pub fn claim_commit(&mut self) -> Claim {
+        match self.committed {
+            Some(fid) => Claim::Committed(fid),
+            None if self.committing => Claim::Busy(self.clone()),
+            None => {
+                self.committing = true;
+                Claim::Claimed
+            }
+        }
+    }
 }
 
 impl super::State {
@@ -147,35 +160,6 @@ impl super::Tx<'_> {
         }
         self.touch(super::Table::Session, id);
         self.st.sessions.get_mut(id)
-    }
-
-    /// A session's fields that are not persisted (`committing`,
-    /// `receiving`) to change: nothing is written to the database.
-    pub fn session_memory(&mut self, id: &str) -> Option<&mut Session> {
-        self.st.sessions.get_mut(id)
-    }
-
-    /// Marks a session as being committed (in memory only: after a crash
-    /// no commit is running), unless it is committed or being committed.
-    pub fn claim_commit(&mut self, id: &str) -> Claim {
-        match self.st.sessions.get_mut(id) {
-            None => Claim::Missing,
-            Some(s) => match s.committed {
-                Some(fid) => Claim::Committed(fid),
-                None if s.committing => Claim::Busy(s.clone()),
-                None => {
-                    s.committing = true;
-                    Claim::Claimed
-                }
-            },
-        }
-    }
-
-    /// Ends a claim from [`super::Tx::claim_commit`].
-    pub fn release_commit(&mut self, id: &str) {
-        if let Some(s) = self.st.sessions.get_mut(id) {
-            s.committing = false;
-        }
     }
 
     /// Records, in the transaction that made file `fid`, that session `id`

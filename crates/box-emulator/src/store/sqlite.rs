@@ -165,6 +165,14 @@ impl Db {
         tx.commit()
     }
 
+    /// Makes SQLite refuse writes on this connection (`query_only`).
+    #[cfg(test)]
+    pub fn set_query_only(&self, on: bool) {
+        self.conn
+            .pragma_update(None, "query_only", on)
+            .expect("query_only");
+    }
+
     /// Bytes of JSON written by [`Db::apply`] since the database was opened.
     pub fn bytes_written(&self) -> u64 {
         self.written

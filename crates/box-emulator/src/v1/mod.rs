@@ -79,7 +79,20 @@ pub(crate) fn query_pairs(query: &Option<String>) -> Vec<(String, String)> {
 
 async fn rest(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
     let call = Call::from_pairs(query_pairs(&query).into_iter());
-    dispatch(&shared, call)
+    offload(&shared, move |shared| dispatch(shared, call)).await
+}
+
+/// Runs v1 work off the async workers, on [`crate::http::blocking`]: calls
+/// write the store (a SQLite commit each) and build and compress account
+/// trees, which must not hold up the workers serving other requests.
+async fn offload(
+    shared: &Arc<Shared>,
+    f: impl FnOnce(&Arc<Shared>) -> Response + Send + 'static,
+) -> Response {
+    let shared = shared.clone();
+    crate::http::blocking(move || Ok(f(&shared)))
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn rest_post(
@@ -90,12 +103,13 @@ async fn rest_post(
     let pairs = query_pairs(&query)
         .into_iter()
         .chain(url::form_urlencoded::parse(&body).into_owned());
-    dispatch(&shared, Call::from_pairs(pairs))
+    let call = Call::from_pairs(pairs);
+    offload(&shared, move |shared| dispatch(shared, call)).await
 }
 
 async fn xml_endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     match Call::from_xml(&body) {
-        Ok(call) => dispatch(&shared, call),
+        Ok(call) => offload(&shared, move |shared| dispatch(shared, call)).await,
         Err(e) => {
             tracing::info!(error = %e, "bad v1 XML request");
             status_only("wrong_input")
@@ -810,39 +824,42 @@ async fn upload(
             return status_only("wrong_input");
         }
     };
-    let mut out = String::from("<files>");
-    let mut failed = false;
-    for (name, blob) in files {
-        let res = shared.store.write(|tx| {
-            let id = tx.create_file(user, &folder, &name, blob.info())?;
-            persist_blob(blob)?;
-            Ok(id)
-        });
-        match res {
-            Ok(id) => out.push_str(&file_xml(&shared, id)),
-            Err(e) => {
-                failed = true;
-                let code = match e {
-                    StoreError::Forbidden(_) | StoreError::NotFound => "access_denied",
-                    StoreError::NameInUse(_) => "e_filename_in_use",
-                    _ => "upload_failed",
-                };
-                out.push_str(&format!(
-                    "<file file_name=\"{}\" error=\"{code}\" />",
-                    esc(&name)
-                ));
+    offload(&shared, move |shared| {
+        let mut out = String::from("<files>");
+        let mut failed = false;
+        for (name, blob) in files {
+            let res = shared.store.write(|tx| {
+                let id = tx.create_file(user, &folder, &name, blob.info())?;
+                persist_blob(blob)?;
+                Ok(id)
+            });
+            match res {
+                Ok(id) => out.push_str(&file_xml(&shared, id)),
+                Err(e) => {
+                    failed = true;
+                    let code = match e {
+                        StoreError::Forbidden(_) | StoreError::NotFound => "access_denied",
+                        StoreError::NameInUse(_) => "e_filename_in_use",
+                        _ => "upload_failed",
+                    };
+                    out.push_str(&format!(
+                        "<file file_name=\"{}\" error=\"{code}\" />",
+                        esc(&name)
+                    ));
+                }
             }
         }
-    }
-    out.push_str("</files>");
-    xml_reply(response(
-        if failed {
-            "upload_some_files_failed"
-        } else {
-            "upload_ok"
-        },
-        &out,
-    ))
+        out.push_str("</files>");
+        xml_reply(response(
+            if failed {
+                "upload_some_files_failed"
+            } else {
+                "upload_ok"
+            },
+            &out,
+        ))
+    })
+    .await
 }
 
 /// `POST /api/1.0/overwrite/<auth_token>/<file_id>`: a new version.
@@ -894,35 +911,40 @@ async fn replace_or_copy(
         },
         Err(_) => return status_only("wrong_input"),
     };
-    let res = shared.store.write(|tx| {
-        let info = blob.info().clone();
-        let id = if copy {
-            let name = format!("Copy of {existing_name}");
-            let mut candidate = name.clone();
-            let mut made = None;
-            for n in 1..1000 {
-                match tx.create_file(user, &parent, &candidate, &info) {
-                    Err(StoreError::NameInUse(_)) => candidate = numbered(&name, n),
-                    other => {
-                        made = Some(other?);
-                        break;
+    offload(&shared, move |shared| {
+        let res = shared.store.write(|tx| {
+            let info = blob.info().clone();
+            let id = if copy {
+                let name = format!("Copy of {existing_name}");
+                let mut candidate = name.clone();
+                let mut made = None;
+                for n in 1..1000 {
+                    match tx.create_file(user, &parent, &candidate, &info) {
+                        Err(StoreError::NameInUse(_)) => candidate = numbered(&name, n),
+                        other => {
+                            made = Some(other?);
+                            break;
+                        }
                     }
                 }
-            }
-            made.ok_or_else(|| StoreError::BadRequest("item_name_in_use", "no free name".into()))?
-        } else {
-            tx.add_version(user, &file, &info, None, None)?
-        };
-        persist_blob(blob)?;
-        Ok(id)
-    });
-    match res {
-        Ok(id) => xml_reply(response(
-            "upload_ok",
-            &format!("<files>{}</files>", file_xml(&shared, id)),
-        )),
-        Err(_) => status_only("upload_some_files_failed"),
-    }
+                made.ok_or_else(|| {
+                    StoreError::BadRequest("item_name_in_use", "no free name".into())
+                })?
+            } else {
+                tx.add_version(user, &file, &info, None, None)?
+            };
+            persist_blob(blob)?;
+            Ok(id)
+        });
+        match res {
+            Ok(id) => xml_reply(response(
+                "upload_ok",
+                &format!("<files>{}</files>", file_xml(&shared, id)),
+            )),
+            Err(_) => status_only("upload_some_files_failed"),
+        }
+    })
+    .await
 }
 
 fn text_error(msg: &'static str) -> Response {

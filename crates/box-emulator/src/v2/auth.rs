@@ -306,7 +306,7 @@ fn verify_jwt(shared: &Shared, app: &App, assertion: &str) -> Result<u64, OAuthE
         .filter(|j| j.len() >= 16 && j.len() <= 128)
         .ok_or_else(|| invalid_grant("Please check the 'jti' claim"))?
         .to_string();
-    if !shared.store.write(|tx| Ok(tx.use_jti(&jti)))? {
+    if !shared.store.use_jti(&jti) {
         return Err(invalid_grant(
             "Please check the 'jti' claim: it was used before",
         ));
@@ -348,9 +348,22 @@ pub async fn revoke(
         }
         Some(_) => {}
     }
-    shared.store.write(|tx| {
-        tx.revoke(&token);
-        Ok(())
+    let store = shared.store.clone();
+    blocking(move || {
+        store
+            .write(|tx| {
+                tx.revoke(&token);
+                Ok(())
+            })
+            .map_err(Into::into)
+    })
+    .await
+    .map_err(|_| {
+        oauth(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "Internal error",
+        )
     })?;
     Ok(StatusCode::OK)
 }

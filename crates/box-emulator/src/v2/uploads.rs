@@ -649,12 +649,8 @@ struct Receiving<'a> {
 
 impl Drop for Receiving<'_> {
     fn drop(&mut self) {
-        // Memory only: nothing is written to the database.
-        let _ = self.shared.store.write(|tx| {
-            if let Some(s) = tx.session_memory(self.id) {
-                s.receiving.remove(&self.offset);
-            }
-            Ok(())
+        self.shared.store.session_memory(self.id, |s| {
+            s.receiving.remove(&self.offset);
         });
     }
 }
@@ -743,12 +739,11 @@ fn part_error(e: std::io::Error) -> ApiError {
 /// Claims offset `start` of a session for a part being received: whether
 /// the part repeats one already stored, and the session's prefix digest.
 fn claim_part(
-    s: Option<&mut Session>,
+    s: &mut Session,
     start: u64,
     size: u64,
     want_sha1: &str,
 ) -> ApiResult<(bool, Arc<tokio::sync::Mutex<PrefixDigest>>)> {
-    let s = s.ok_or_else(missing_session)?;
     if s.committed.is_some() || s.committing {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -807,11 +802,10 @@ pub async fn upload_part(
         ));
     }
     // Claim the offset; a repeat of a stored part is checked, not rewritten.
-    // Memory only (`receiving`): nothing is written to the database.
-    let claim = shared
+    let (repeat, prefix) = shared
         .store
-        .write(|tx| Ok(claim_part(tx.session_memory(&id), start, size, &want_sha1)))?;
-    let (repeat, prefix) = claim?;
+        .session_memory(&id, |s| claim_part(s, start, size, &want_sha1))
+        .ok_or_else(missing_session)??;
     let _receiving = Receiving {
         shared: &shared,
         id: &id,
@@ -973,11 +967,9 @@ struct CommitClaim<'a> {
 
 impl Drop for CommitClaim<'_> {
     fn drop(&mut self) {
-        // Memory only: nothing is written to the database.
-        let _ = self.shared.store.write(|tx| {
-            tx.release_commit(self.id);
-            Ok(())
-        });
+        self.shared
+            .store
+            .session_memory(self.id, |s| s.committing = false);
     }
 }
 
@@ -1019,9 +1011,8 @@ pub async fn commit(
             "The uploaded parts do not cover the whole file",
         ));
     }
-    let claim = shared.store.write(|tx| Ok(tx.claim_commit(&id)))?;
-    let _claim = match claim {
-        Claim::Missing => return Err(missing_session()),
+    let claim = shared.store.session_memory(&id, Session::claim_commit);
+    let _claim = match claim.ok_or_else(missing_session)? {
         Claim::Committed(fid) => return committed_file(&shared, fid, &params),
         Claim::Busy(current) => {
             let body = session_json(&shared, &current);
