@@ -834,7 +834,7 @@ async fn upload(
                 Ok(id)
             });
             match res {
-                Ok(id) => out.push_str(&file_xml(&shared, id)),
+                Ok(id) => out.push_str(&file_xml(shared, id)),
                 Err(e) => {
                     failed = true;
                     let code = match e {
@@ -939,7 +939,7 @@ async fn replace_or_copy(
         match res {
             Ok(id) => xml_reply(response(
                 "upload_ok",
-                &format!("<files>{}</files>", file_xml(&shared, id)),
+                &format!("<files>{}</files>", file_xml(shared, id)),
             )),
             Err(_) => status_only("upload_some_files_failed"),
         }
