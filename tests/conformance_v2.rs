@@ -12,6 +12,6 @@ async fn v2_client_passes_conformance_against_the_emulator() {
         .auth(DeveloperToken::new(emulator.default_token()))
         .build()
         .expect("client builds");
-    run_conformance(&client).await;
+    run_conformance(&client.storage()).await;
     emulator.stop().await;
 }

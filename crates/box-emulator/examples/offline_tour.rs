@@ -105,16 +105,18 @@ async fn main() -> DemoResult<()> {
     };
     v2.exchange_code(&oauth, &authorization, &param("code")?, &param("state")?)
         .await?;
-    let me2 = v2.current_user().await?;
+    // The `Storage` view of the v2 client.
+    let v2s = v2.storage();
+    let me2 = v2s.current_user().await?;
     println!(
         "v2: signed in through OAuth 2 as {} (user {})",
         me2.login, me2.id
     );
 
     // --- v2: read the tree back -------------------------------------------
-    let demo = v2.resolve_path("/Demo").await?;
+    let demo = v2s.resolve_path("/Demo").await?;
     let demo_id = demo.as_folder().ok_or("/Demo is not a folder")?.id.clone();
-    let entries: Vec<_> = v2.walk(&demo_id).try_collect().await?;
+    let entries: Vec<_> = v2s.walk(&demo_id).try_collect().await?;
     println!("v2: /Demo holds {} items:", entries.len());
     for e in &entries {
         let kind = if matches!(e.item, Item::Folder(_)) {
@@ -125,9 +127,9 @@ async fn main() -> DemoResult<()> {
         println!("  {kind} /Demo/{}", e.path);
     }
     for (path, id, sha) in &uploaded {
-        let item = v2.resolve_path(path).await?;
+        let item = v2s.resolve_path(path).await?;
         let file = item.as_file().ok_or(format!("{path} is not a file"))?;
-        let bytes = v2.download_bytes(&file.id, 1 << 20).await?;
+        let bytes = v2s.download_bytes(&file.id, 1 << 20).await?;
         let same = file.id == *id && Sha1Hex::of(&bytes) == *sha;
         println!(
             "v2: {path}: id {} sha1 {} {}",
@@ -143,7 +145,7 @@ async fn main() -> DemoResult<()> {
             return Err(format!("{path} differs between v1 and v2").into());
         }
     }
-    let root = v2.list_all(&FolderId::root()).await?;
+    let root = v2s.list_all(&FolderId::root()).await?;
     println!("v2: the root folder lists {} item(s); done.", root.len());
     emulator.stop().await;
     Ok(())

@@ -22,7 +22,7 @@
 //! - [`upload`]: simple, preflight and chunked uploads; [`download`]: streaming downloads;
 //!   [`archives`]: zip downloads and representations (`x-rep-hints`, polling `pending`).
 //! - [`raw`]: the escape hatch for endpoints without a typed handler.
-//! - [`storage`]: `impl box_core::Storage for Client`.
+//! - [`storage`]: [`V2Storage`] (`client.storage()`), `box_core::Storage` over a client.
 //!
 //! ```no_run
 //! # async fn demo() -> box_core::Result<()> {
@@ -76,6 +76,7 @@ pub use op::Op;
 pub use reqwest;
 /// A streaming HTTP response (downloads, thumbnails).
 pub use reqwest::Response;
+pub use storage::V2Storage;
 pub use transport::retry::RetryPolicy;
 
 /// Percent-encodes one URL path segment (ids come from callers).

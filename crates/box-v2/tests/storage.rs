@@ -1,4 +1,4 @@
-//! `impl Storage for Client`: Box semantics mapped onto the shared trait.
+//! `V2Storage` (`client.storage()`): Box semantics mapped onto the shared trait.
 
 mod common;
 
@@ -22,7 +22,7 @@ async fn get_and_list_map_to_core_types() {
         _ => box_error(404, "not_found"),
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let f = c.get_file(&FileId::new("12345")).await.unwrap();
     assert_eq!(f.tags, vec!["approved".to_string()]);
     let fields = s.last().query_value("fields").unwrap();
@@ -50,7 +50,7 @@ async fn name_conflicts_name_the_conflicting_item() {
         _ => box_error(404, "not_found"),
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let e = c
         .create_folder(&FolderId::root(), "Contracts")
         .await
@@ -76,7 +76,7 @@ async fn name_conflicts_name_the_conflicting_item() {
 #[tokio::test]
 async fn delete_modes() {
     let s = MockServer::start(|_| raw(204, &[], "")).await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     c.delete(&ItemId::File(FileId::new("1")), DeleteMode::Permanent)
         .await
         .unwrap();
@@ -105,7 +105,7 @@ async fn moves_into_own_subtree_are_invalid_input() {
         json(400, j!({"type": "error", "status": 400, "code": "bad_request", "message": "Cannot move a folder into its own subfolder"}))
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let folder = ItemId::Folder(FolderId::new("5"));
     assert!(matches!(
         c.move_item(&folder, &FolderId::new("5")).await,
@@ -128,7 +128,7 @@ async fn tags_are_read_modify_written_with_if_match() {
         }
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let id = ItemId::File(FileId::new("12345"));
     let item = c
         .add_tags(&id, &["urgent".into(), "approved".into()])
@@ -158,7 +158,7 @@ async fn more_than_100_tags_is_refused_without_a_put() {
         _ => json(200, fixture("file.json")),
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let id = ItemId::File(FileId::new("12345"));
     let e = c.add_tags(&id, &["one-too-many".into()]).await.unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
@@ -179,7 +179,7 @@ async fn shared_links_descriptions_copies_and_search() {
         _ => json(200, fixture("file.json")),
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let id = ItemId::File(FileId::new("12345"));
     let link = c
         .create_shared_link(
@@ -217,7 +217,7 @@ async fn web_link_copies_and_tags_are_unsupported_without_a_request() {
         )
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let link = ItemId::WebLink("77".into());
     let e = c.copy(&link, &FolderId::root(), None).await.unwrap_err();
     assert!(e.is_unsupported(), "{e:?}");
@@ -247,7 +247,7 @@ async fn shared_links_from_answers_with_only_the_link_and_on_web_links() {
         _ => json(200, j!({"type": "web_link", "id": "77", "etag": "1", "name": "Box", "url": "https://box.com", "shared_link": l2})),
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let got = c
         .create_shared_link(&ItemId::File(FileId::new("1")), SharedLinkOptions::new())
         .await
@@ -279,7 +279,56 @@ async fn search_result_entries_are_unwrapped_not_dropped() {
         )
     })
     .await;
-    let c = client(&s.url);
+    let c = client(&s.url).storage();
     let found: Vec<_> = Storage::search(&c, "contract").try_collect().await.unwrap();
     assert_eq!(found.len(), 2, "{found:?}");
+}
+
+/// Removing the last tag, against the vendored spec: the `tags` of the
+/// `PUT /files/{id}` body are "retrieve the item's current tags, modify
+/// them, and then update this field", with `maxItems: 100` and
+/// `minItems: 1`, not nullable. The spec documents no other way to clear
+/// tags, so the modified list, `[]`, is what goes out, knowingly below the
+/// schema's `minItems`. Both facts are pinned here: if the spec changes
+/// either, this test says so.
+#[tokio::test]
+async fn removing_the_last_tag_sends_an_empty_list_as_the_spec_describes() {
+    let spec: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/spec/box-openapi.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let tags = &spec["paths"]["/files/{file_id}"]["put"]["requestBody"]["content"]
+        ["application/json"]["schema"]["properties"]["tags"];
+    assert_eq!(tags["minItems"], 1);
+    assert_eq!(tags["maxItems"], 100);
+    assert!(tags.get("nullable").is_none());
+    assert!(tags["description"]
+        .as_str()
+        .unwrap()
+        .contains("retrieve the item's current tags"));
+
+    let s = MockServer::start(|r| match r.method.as_str() {
+        "GET" => {
+            let mut f = fixture("file.json");
+            f["tags"] = j!(["last"]);
+            json(200, f)
+        }
+        _ => {
+            let mut f = fixture("file.json");
+            f["tags"] = r.json()["tags"].clone();
+            json(200, f)
+        }
+    })
+    .await;
+    let c = client(&s.url).storage();
+    let id = ItemId::File(FileId::new("12345"));
+    let item = c.remove_tags(&id, &["last".into()]).await.unwrap();
+    assert!(item.tags().is_empty());
+    let put = s.last();
+    assert_eq!(put.method, "PUT");
+    assert_eq!(put.json(), j!({"tags": []}));
 }

@@ -288,7 +288,7 @@ impl Session {
                 Ok(Backend {
                     profile: name,
                     config: profile,
-                    storage: Arc::new(client.clone()),
+                    storage: Arc::new(client.storage()),
                     v2: Some(client),
                     v1: None,
                 })
@@ -368,7 +368,7 @@ impl Session {
         Ok(Backend {
             profile: name,
             config: profile,
-            storage: Arc::new(client.clone()),
+            storage: Arc::new(client.storage()),
             v2: Some(client),
             v1: None,
         })

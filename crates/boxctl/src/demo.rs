@@ -138,7 +138,7 @@ pub async fn run(out: Output, keep: Option<PathBuf>) -> CliResult<()> {
         .base_url(&base)
         .auth(DeveloperToken::new(emu.default_token()))
         .build()?;
-    let v2s: Arc<dyn Storage> = Arc::new(v2.clone());
+    let v2s: Arc<dyn Storage> = Arc::new(v2.storage());
     let me = v2s.current_user().await?;
     say(format!("signed in as {} (user {})", me.login, me.id))?;
     let legacy = match v2s.resolve_path("/Legacy").await? {

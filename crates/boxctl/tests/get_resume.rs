@@ -109,9 +109,14 @@ async fn big_get_is_ranged_parallel_resumable_and_version_pinned() {
         .build()
         .unwrap();
     let first = content(1, 3 * 1024 * 1024 + 12_345);
-    let file = Storage::upload(&v2, &FolderId::root(), "big.bin", Body::from(first.clone()))
-        .await
-        .unwrap();
+    let file = Storage::upload(
+        &v2.storage(),
+        &FolderId::root(),
+        "big.bin",
+        Body::from(first.clone()),
+    )
+    .await
+    .unwrap();
     let run = |args: Vec<String>| {
         let mut c = env.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
         c.env("BOXCTL_TEST_TOKEN", &token);
@@ -161,7 +166,7 @@ async fn big_get_is_ranged_parallel_resumable_and_version_pinned() {
     get_and_kill(&env, &token, &out2, 2).await;
     emu.set_faults(FaultConfig::default());
     let second = content(2, 2 * 1024 * 1024 + 777);
-    Storage::upload_version(&v2, &file.id, Body::from(second.clone()))
+    Storage::upload_version(&v2.storage(), &file.id, Body::from(second.clone()))
         .await
         .unwrap();
     let r = run(get_json(&out2)).await;
@@ -194,7 +199,7 @@ async fn big_get_is_ranged_parallel_resumable_and_version_pinned() {
 
     // 4. A small file is one plain stream; nothing is left beside it.
     Storage::upload(
-        &v2,
+        &v2.storage(),
         &FolderId::root(),
         "small.txt",
         Body::from(b"hello".to_vec()),

@@ -115,7 +115,7 @@ async fn migrate_1000_files_then_kill_and_resume() {
             jobs.push((id, describe, tags));
         }
     }
-    let v2 = &v2_old;
+    let v2 = &v2_old.storage();
     futures::stream::iter(jobs)
         .for_each_concurrent(8, |(id, describe, tags)| async move {
             if let Some(d) = describe {
@@ -127,7 +127,7 @@ async fn migrate_1000_files_then_kill_and_resume() {
         })
         .await;
     // The v1 account tree carries no descriptions: read the truth through v2 as the same user.
-    let source = files_of(&v2_old, "/Archive").await;
+    let source = files_of(&v2_old.storage(), "/Archive").await;
     assert_eq!(source.len(), TOP * SUB * PER);
     assert_eq!(
         source.values().filter(|(_, d, _)| !d.is_empty()).count(),
@@ -232,7 +232,7 @@ token_env = "BOXCTL_TEST_RESUMED_TOKEN"
         .auth(box_v2::auth::DeveloperToken::new(&b_token))
         .build()
         .unwrap();
-    assert_eq!(files_of(&v2_new, "/Migrated").await, source);
+    assert_eq!(files_of(&v2_new.storage(), "/Migrated").await, source);
 
     // Killed midway, then resumed.
     let journal = env.path("resumed.jsonl");
@@ -281,7 +281,8 @@ token_env = "BOXCTL_TEST_RESUMED_TOKEN"
         .base_url(&base)
         .auth(box_v2::auth::DeveloperToken::new(&c_token))
         .build()
-        .unwrap();
+        .unwrap()
+        .storage();
     let partial = files_of(&v2_resumed, "/Migrated").await;
     assert!(
         partial.len() > 300 && partial.len() < 1000,

@@ -160,10 +160,10 @@ token_env = "BOXCTL_TEST_NEW_TOKEN"
         .auth(box_v2::auth::DeveloperToken::new(&new_token))
         .build()
         .unwrap();
-    let moved_reports = item(&v2, "/Moved/Reports").await;
+    let moved_reports = item(&v2.storage(), "/Moved/Reports").await;
     assert_eq!(moved_reports.description(), "Quarterly reports");
     assert!(moved_reports.shared_link().is_none());
-    let moved_year = item(&v2, "/Moved/Reports/2009").await;
+    let moved_year = item(&v2.storage(), "/Moved/Reports/2009").await;
     assert_eq!(moved_year.description(), "The year <2009> & \"after\"");
     let year_link = moved_year
         .shared_link()
@@ -171,12 +171,12 @@ token_env = "BOXCTL_TEST_NEW_TOKEN"
     assert_eq!(year_link.access, SharedLinkAccess::Open);
     assert!(!year_link.is_password_enabled);
     assert!(note.contains(&v2_link(&v2, "/Moved/Reports/b.txt").await));
-    let moved_a = item(&v2, "/Moved/Reports/a.txt").await;
+    let moved_a = item(&v2.storage(), "/Moved/Reports/a.txt").await;
     assert_eq!(moved_a.description(), "About a");
     assert!(moved_a.shared_link().is_none());
-    let moved_c = item(&v2, "/Moved/Plain/c.txt").await;
+    let moved_c = item(&v2.storage(), "/Moved/Plain/c.txt").await;
     assert!(moved_c.shared_link().is_none());
-    assert_eq!(item(&v2, "/Moved/Plain").await.description(), "");
+    assert_eq!(item(&v2.storage(), "/Moved/Plain").await.description(), "");
 
     // The text report lists the same notes.
     let text = run_cmd(migrate(false, "/MovedAgain")).await;
@@ -205,7 +205,7 @@ async fn run_cmd(mut c: std::process::Command) -> common::Run {
 }
 
 async fn v2_link(v2: &box_v2::Client, path: &str) -> String {
-    let it = item(v2, path).await;
+    let it = item(&v2.storage(), path).await;
     let link = it.shared_link().expect("the file's share became a link");
     assert_eq!(link.access, SharedLinkAccess::Open);
     assert!(!link.is_password_enabled, "v1's password is not carried");

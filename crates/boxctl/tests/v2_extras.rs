@@ -57,8 +57,15 @@ async fn events_follow_and_collaborations() {
         .auth(box_v2::auth::DeveloperToken::new(&token))
         .build()
         .unwrap();
-    let shared = v2.create_folder(&FolderId::root(), "Shared").await.unwrap();
-    v2.create_folder(&shared.id, "Inside").await.unwrap();
+    let shared = v2
+        .storage()
+        .create_folder(&FolderId::root(), "Shared")
+        .await
+        .unwrap();
+    v2.storage()
+        .create_folder(&shared.id, "Inside")
+        .await
+        .unwrap();
     let lines = tokio::time::timeout(Duration::from_secs(30), lines)
         .await
         .expect("events --follow did not print")

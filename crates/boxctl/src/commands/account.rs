@@ -290,6 +290,7 @@ pub(super) async fn login(
                 };
                 let client = session.v2_builder_with_token(&p, &token).build()?;
                 let me = client
+                    .storage()
                     .current_user()
                     .await
                     .map_err(crate::ctx("checking the token"))?;
@@ -306,7 +307,7 @@ pub(super) async fn login(
             AuthKind::ClientCredentials | AuthKind::Jwt => {
                 // The grant needs no user: obtaining a token is the check.
                 let client = session.v2_builder(&name, &p)?.build()?;
-                client.current_user().await?
+                client.storage().current_user().await?
             }
         },
     };
@@ -410,7 +411,7 @@ async fn login_oauth(
         .exchange_code(&app, &authorization, &code, &state)
         .await
         .map_err(crate::ctx("signing in"))?;
-    let me = client.current_user().await?;
+    let me = client.storage().current_user().await?;
     Ok(me)
 }
 
