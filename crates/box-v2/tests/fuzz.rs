@@ -62,8 +62,14 @@ fn seeds() -> &'static Seeds {
     static SEEDS: OnceLock<Seeds> = OnceLock::new();
     SEEDS.get_or_init(|| {
         let mut docs = Vec::new();
-        let mut paths: Vec<_> = std::fs::read_dir(FIXTURES)
-            .unwrap()
+        // The top-level fixtures and the resource fixtures (`resources/`).
+        let dirs = [
+            Path::new(FIXTURES).to_path_buf(),
+            Path::new(FIXTURES).join("resources"),
+        ];
+        let mut paths: Vec<_> = dirs
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).unwrap())
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .collect();
