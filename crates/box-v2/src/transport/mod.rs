@@ -4,7 +4,8 @@
 //! - Auth: `Authorization: Bearer …` (and `As-User`) is sent only to the
 //!   origin the request was made to, and only when that origin is one of the
 //!   client's own (its API, upload and token URLs) or a Box host
-//!   (`https://*.box.com`): an absolute URL given to `Client::request` gets
+//!   (`https://*.box.com`, or `https://*.boxcloud.com` when a request is made
+//!   there directly, as representations and resumed downloads are): an absolute URL given to `Client::request` gets
 //!   no token otherwise. A redirect to another origin (Box sends downloads to
 //!   `dl.boxcloud.com`) is followed without it, and without the builder's
 //!   extra headers. A `303` is followed as a `GET` without the body.
