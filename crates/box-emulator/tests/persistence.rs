@@ -446,3 +446,107 @@ fn binary_refuses_an_unusable_fault_config() {
     assert!(err.contains("every must be at least 1"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// Makes every blob shard directory that does not exist yet a regular
+/// file, so moving any new blob into place fails (as on a full or broken
+/// disk); returns the files made, to remove them again.
+fn block_blob_dirs(emu: &box_emulator::EmulatorHandle) -> Vec<std::path::PathBuf> {
+    let some = emu.store().blobs().path(&"0".repeat(40));
+    let root = some.parent().unwrap().parent().unwrap().to_path_buf();
+    let mut made = Vec::new();
+    for n in 0..=255u8 {
+        let shard = root.join(format!("{n:02x}"));
+        if !shard.exists() {
+            std::fs::write(&shard, b"not a directory").unwrap();
+            made.push(shard);
+        }
+    }
+    made
+}
+
+/// An upload makes the file's record, then moves its blob into place; when
+/// the move fails, the upload fails as a whole. Before writes were all or
+/// nothing, the record stayed (in memory, and in the database with a data
+/// directory, so after a restart too): a file listed whose contents did not
+/// exist, and a retried upload refused with 409 on its own name. v2 and v1
+/// uploads, without and with a data directory.
+#[tokio::test]
+async fn an_upload_whose_blob_cannot_be_stored_leaves_no_file() {
+    let client = Client::new();
+    for persisted in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let builder = Emulator::builder();
+        let builder = if persisted {
+            builder.data_dir(dir.path())
+        } else {
+            builder
+        };
+        let emu = builder.start().await.unwrap();
+        let token = emu.default_token().to_string();
+        let events_before = emu.store().read(|st| st.last_event());
+        let blocked = block_blob_dirs(&emu);
+
+        let r = upload(
+            &client,
+            &emu.upload_url(),
+            &token,
+            "lost.txt",
+            "v2 bytes".into(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 500, "persisted: {persisted}");
+        let part = reqwest::multipart::Part::bytes(b"v1 bytes".to_vec()).file_name("lost-v1.txt");
+        let v1 = client
+            .post(format!("{}/upload/{token}/0", emu.v1_url()))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(v1.contains("upload_failed"), "{v1}");
+        assert_eq!(
+            root_names(&client, &emu.api_url(), &token).await,
+            Vec::<String>::new(),
+            "persisted: {persisted}"
+        );
+        assert_eq!(emu.store().read(|st| st.last_event()), events_before);
+
+        for shard in blocked {
+            std::fs::remove_file(shard).unwrap();
+        }
+        // The same names upload now (no 409 on a file that never was).
+        let r = upload(
+            &client,
+            &emu.upload_url(),
+            &token,
+            "lost.txt",
+            "v2 bytes".into(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201, "persisted: {persisted}");
+        let id = r.json::<Value>().await.unwrap()["entries"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            fetch(&client, &emu.api_url(), &token, &id).await,
+            b"v2 bytes"
+        );
+        if persisted {
+            emu.stop().await;
+            let emu = Emulator::builder()
+                .data_dir(dir.path())
+                .start()
+                .await
+                .unwrap();
+            assert_eq!(
+                root_names(&client, &emu.api_url(), &token).await,
+                ["lost.txt"]
+            );
+        }
+    }
+}

@@ -80,8 +80,8 @@ impl Tx<'_> {
         if let Some(event) = event {
             changed.modified_at = Some(Utc::now());
             let item = changed.item;
-            self.st.collabs.insert(id, changed);
             self.touch(super::Table::Collab, id);
+            self.st.collabs.insert(id, changed);
             self.event(event, item, user);
         }
         Ok(id)

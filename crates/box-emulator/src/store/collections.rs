@@ -93,6 +93,7 @@ impl Tx<'_> {
         match (want, existing.is_empty()) {
             (true, true) => {
                 let id = self.id();
+                self.touch(Table::Favorite, id);
                 self.st.favorites.insert(
                     id,
                     Favorite {
@@ -102,13 +103,12 @@ impl Tx<'_> {
                         added_at: Utc::now(),
                     },
                 );
-                self.touch(Table::Favorite, id);
                 self.user_event("COLLECTION_ITEM_CREATE", item, user);
             }
             (false, false) => {
                 for id in existing {
-                    self.st.favorites.remove(&id);
                     self.touch(Table::Favorite, id);
+                    self.st.favorites.remove(&id);
                 }
                 self.user_event("COLLECTION_ITEM_DELETE", item, user);
             }
@@ -124,6 +124,7 @@ impl Tx<'_> {
             return;
         };
         let seq = self.id();
+        self.touch(Table::Event, seq);
         self.st.events.insert(
             seq,
             super::Event {
@@ -137,7 +138,6 @@ impl Tx<'_> {
                 source: None,
             },
         );
-        self.touch(Table::Event, seq);
     }
 
     /// Removes an item from every Favorites (when it is purged).
@@ -150,8 +150,8 @@ impl Tx<'_> {
             .map(|f| f.id)
             .collect();
         for id in ids {
-            self.st.favorites.remove(&id);
             self.touch(Table::Favorite, id);
+            self.st.favorites.remove(&id);
         }
     }
 }

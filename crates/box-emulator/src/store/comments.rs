@@ -94,6 +94,7 @@ impl Tx<'_> {
             ));
         }
         let id = self.id();
+        self.touch(Table::Comment, id);
         self.st.comments.insert(
             id,
             Comment {
@@ -107,7 +108,6 @@ impl Tx<'_> {
                 modified_at: None,
             },
         );
-        self.touch(Table::Comment, id);
         Ok(id)
     }
 
@@ -130,8 +130,8 @@ impl Tx<'_> {
                 "Only the author or the item's owner may delete a comment".into(),
             ));
         }
-        self.st.comments.remove(&id);
         self.touch(Table::Comment, id);
+        self.st.comments.remove(&id);
         Ok(())
     }
 
@@ -169,8 +169,8 @@ impl Tx<'_> {
             tagged_message: tagged_message.map(str::to_string),
             modified_at: None,
         };
-        self.st.comments.insert(id, comment.clone());
         self.touch(Table::Comment, id);
+        self.st.comments.insert(id, comment.clone());
         self.event_from(
             "COMMENT_CREATE",
             item,
@@ -193,12 +193,12 @@ impl Tx<'_> {
         check_message(message)?;
         let id = c.id;
         let item = c.item;
+        self.touch(Table::Comment, id);
         let c = self.st.comments.get_mut(&id).ok_or(StoreError::NotFound)?;
         c.message = message.to_string();
         c.tagged_message = None;
         c.modified_at = Some(Utc::now());
         let snapshot = c.clone();
-        self.touch(Table::Comment, id);
         self.event_from(
             "COMMENT_EDIT",
             item,
@@ -221,8 +221,8 @@ impl Tx<'_> {
             .map(|r| r.id)
             .collect();
         for r in replies {
-            self.st.comments.remove(&r);
             self.touch(Table::Comment, r);
+            self.st.comments.remove(&r);
         }
         let item = c.item;
         self.event_from("COMMENT_DELETE", item, user, Some(EventSource::Comment(c)));
@@ -239,8 +239,8 @@ impl Tx<'_> {
             .map(|c| c.id)
             .collect();
         for id in ids {
-            self.st.comments.remove(&id);
             self.touch(Table::Comment, id);
+            self.st.comments.remove(&id);
         }
     }
 }

@@ -487,8 +487,8 @@ impl Tx<'_> {
             ));
         }
         t.id = new_uuid();
-        self.st.metadata_templates.insert(row.clone(), t.clone());
-        self.touch(Table::MetadataTemplate, row);
+        self.touch(Table::MetadataTemplate, &row);
+        self.st.metadata_templates.insert(row, t.clone());
         Ok(t)
     }
 
@@ -534,10 +534,10 @@ impl Tx<'_> {
             .map(|(k, _)| k.clone())
             .collect();
         for k in keys {
+            self.touch(Table::MetadataInstance, &k);
             let Some(mut inst) = self.st.metadata_instances.remove(&k) else {
                 continue;
             };
-            self.touch(Table::MetadataInstance, &k);
             inst.values.retain(|fk, v| match changed.field(fk) {
                 None => false,
                 Some(f) => match f.field_type {
@@ -558,15 +558,13 @@ impl Tx<'_> {
             });
             inst.template = changed.key.clone();
             let nk = Instance::row_key(inst.item, scope, &inst.template);
-            self.st.metadata_instances.insert(nk.clone(), inst);
-            self.touch(Table::MetadataInstance, nk);
+            self.touch(Table::MetadataInstance, &nk);
+            self.st.metadata_instances.insert(nk, inst);
         }
-        self.st.metadata_templates.remove(&row);
         self.touch(Table::MetadataTemplate, &row);
-        self.st
-            .metadata_templates
-            .insert(new_row.clone(), changed.clone());
-        self.touch(Table::MetadataTemplate, new_row);
+        self.st.metadata_templates.remove(&row);
+        self.touch(Table::MetadataTemplate, &new_row);
+        self.st.metadata_templates.insert(new_row, changed.clone());
         Ok(changed)
     }
 
@@ -579,11 +577,11 @@ impl Tx<'_> {
             ));
         }
         let row = Template::row_key(scope, key);
-        self.st
-            .metadata_templates
-            .remove(&row)
-            .ok_or(StoreError::NotFound)?;
+        if !self.st.metadata_templates.contains_key(&row) {
+            return Err(StoreError::NotFound);
+        }
         self.touch(Table::MetadataTemplate, &row);
+        self.st.metadata_templates.remove(&row);
         let gone: Vec<String> = self
             .st
             .metadata_instances
@@ -592,8 +590,8 @@ impl Tx<'_> {
             .map(|(k, _)| k.clone())
             .collect();
         for k in gone {
+            self.touch(Table::MetadataInstance, &k);
             self.st.metadata_instances.remove(&k);
-            self.touch(Table::MetadataInstance, k);
         }
         Ok(())
     }
@@ -635,8 +633,8 @@ impl Tx<'_> {
             created_by: user,
             created_at: Utc::now(),
         };
-        self.st.metadata_instances.insert(row.clone(), inst.clone());
-        self.touch(Table::MetadataInstance, row);
+        self.touch(Table::MetadataInstance, &row);
+        self.st.metadata_instances.insert(row, inst.clone());
         self.event("METADATA_INSTANCE_CREATE", item, user);
         Ok(inst)
     }
@@ -676,8 +674,8 @@ impl Tx<'_> {
         inst.values = values;
         inst.version += 1;
         inst.type_version = template.type_version;
-        self.st.metadata_instances.insert(row.clone(), inst.clone());
-        self.touch(Table::MetadataInstance, row);
+        self.touch(Table::MetadataInstance, &row);
+        self.st.metadata_instances.insert(row, inst.clone());
         self.event("METADATA_INSTANCE_UPDATE", item, user);
         Ok(inst)
     }
@@ -701,8 +699,8 @@ impl Tx<'_> {
             ));
         }
         need_write(role)?;
+        self.touch(Table::MetadataInstance, &row);
         self.st.metadata_instances.remove(&row);
-        self.touch(Table::MetadataInstance, row);
         self.event("METADATA_INSTANCE_DELETE", item, user);
         Ok(())
     }
@@ -718,8 +716,8 @@ impl Tx<'_> {
             .map(|(k, _)| k.clone())
             .collect();
         for k in gone {
+            self.touch(Table::MetadataInstance, &k);
             self.st.metadata_instances.remove(&k);
-            self.touch(Table::MetadataInstance, k);
         }
     }
 }

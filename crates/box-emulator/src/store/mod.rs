@@ -26,6 +26,7 @@ pub mod sharing;
 pub mod sqlite;
 pub mod tasks;
 pub mod tree;
+mod undo;
 pub mod web_links;
 pub mod webhooks;
 
@@ -206,12 +207,19 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// A mutation in progress: the state plus the rows to write when it ends.
+/// A mutation in progress: the state plus the rows to write when it ends,
+/// and how to put back what it changed if it fails ([`undo`]).
+///
+/// Every change of a record goes with a `touch` of its row, made *before*
+/// the record changes: the touch keeps the record's value for the undo log.
 pub struct Tx<'a> {
     /// The state being changed.
     pub st: &'a mut State,
     dirty: BTreeSet<(Table, String)>,
     changed: bool,
+    /// Rows whose values before this write are kept in `undo`.
+    saved: BTreeSet<(Table, String)>,
+    undo: Vec<undo::Undo>,
 }
 
 /// Random alphanumeric string.
@@ -317,6 +325,11 @@ impl Store {
 
     /// Runs a mutation; the touched records are persisted before returning.
     ///
+    /// All or nothing: a closure that returns an error after changing
+    /// records leaves no trace, in memory or in the database, in both modes
+    /// (the records it touched are put back from the write's undo log, see
+    /// [`undo`], before the state lock is let go).
+    ///
     /// Memory is changed under the state lock, which is let go before the
     /// records are committed to SQLite (the database lock keeps writers in
     /// order meanwhile). If the commit fails, the state is reloaded from
@@ -324,6 +337,16 @@ impl Store {
     /// failed change leaves no trace in memory, no change is announced, and
     /// the generation moves to a value never used before, so nothing read
     /// while the commit was in flight is reused from a cache.
+    ///
+    /// Isolation, while a commit is in flight: readers see the change
+    /// already (they do not wait for SQLite), so for the time of one commit
+    /// a read is "read uncommitted". If that commit then fails, what was
+    /// read disappears again (a listing showed a folder whose creation is
+    /// answered 500). Writers never build on an uncommitted change: a
+    /// writer takes the database lock before it reads the state, so it sees
+    /// each earlier write committed or undone. Chosen deliberately: a
+    /// failed commit (a full or read-only disk) is rare and reported, while
+    /// readers waiting on every fsync would slow every request.
     pub fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
         let mut db = self.lock_db();
         let (out, writes, changed) = {
@@ -332,8 +355,17 @@ impl Store {
                 st: &mut st,
                 dirty: BTreeSet::new(),
                 changed: false,
+                saved: BTreeSet::new(),
+                undo: Vec::new(),
             };
             let out = f(&mut tx);
+            if out.is_err() {
+                // All or nothing: what the closure changed before it failed
+                // is put back before the state lock is let go, so no reader
+                // sees it and nothing is written or announced.
+                tx.undo_all();
+                return out;
+            }
             // Every changed item is re-checked in the name index, so a change
             // made through `item_mut` anywhere keeps listings right.
             let touched: Vec<u64> = tx
@@ -827,15 +859,21 @@ pub struct SharedLinkUpdate {
 
 impl Tx<'_> {
     fn id(&mut self) -> u64 {
+        self.save(Table::Meta, "next_id");
         let id = self.st.next_id;
         self.st.next_id += 1;
         self.dirty.insert((Table::Meta, "next_id".into()));
         id
     }
 
+    /// Marks record `key` of `table` as changed by this write. Must come
+    /// before the change: the record's value is kept so a failing write can
+    /// be undone ([`undo`]).
     fn touch(&mut self, table: Table, key: impl ToString) {
+        let key = key.to_string();
+        self.save(table, &key);
         self.changed = true;
-        self.dirty.insert((table, key.to_string()));
+        self.dirty.insert((table, key));
     }
 
     fn rows(&self) -> Vec<Write> {
@@ -916,6 +954,7 @@ impl Tx<'_> {
         };
         for user in self.st.watchers(id) {
             let seq = self.id();
+            self.touch(Table::Event, seq);
             self.st.events.insert(
                 seq,
                 Event {
@@ -929,7 +968,6 @@ impl Tx<'_> {
                     source: source.clone(),
                 },
             );
-            self.touch(Table::Event, seq);
         }
     }
 
@@ -956,8 +994,9 @@ impl Tx<'_> {
             root_id,
             created_at: now,
         };
-        self.st.users.insert(id, user.clone());
         self.touch(Table::User, id);
+        self.st.users.insert(id, user.clone());
+        self.touch(Table::Item, root_id);
         self.st.items.insert(
             root_id,
             Item {
@@ -979,7 +1018,6 @@ impl Tx<'_> {
                 url: None,
             },
         );
-        self.touch(Table::Item, root_id);
         self.accept_invitations(&user);
         Ok(user)
     }
@@ -994,6 +1032,7 @@ impl Tx<'_> {
         redirect_uri: Option<String>,
     ) -> String {
         let token = random_token(32);
+        self.touch(Table::Token, &token);
         self.st.tokens.insert(
             token.clone(),
             Token {
@@ -1004,7 +1043,6 @@ impl Tx<'_> {
                 redirect_uri,
             },
         );
-        self.touch(Table::Token, &token);
         token
     }
 
@@ -1018,6 +1056,7 @@ impl Tx<'_> {
             Some(t) if t.expires_at > Utc::now() => return true,
             _ => {}
         }
+        self.touch(Table::Token, token);
         self.st.tokens.insert(
             token.to_owned(),
             Token {
@@ -1028,22 +1067,22 @@ impl Tx<'_> {
                 redirect_uri: None,
             },
         );
-        self.touch(Table::Token, token);
         true
     }
 
     /// Removes a token of `kind` and returns it if it was valid (single use).
     pub fn take_token(&mut self, token: &str, kind: TokenKind) -> Option<Token> {
         let t = self.st.token(token, kind)?.clone();
-        self.st.tokens.remove(token);
         self.touch(Table::Token, token);
+        self.st.tokens.remove(token);
         Some(t)
     }
 
     /// Removes a token of any kind.
     pub fn revoke(&mut self, token: &str) {
-        if self.st.tokens.remove(token).is_some() {
+        if self.st.tokens.contains_key(token) {
             self.touch(Table::Token, token);
+            self.st.tokens.remove(token);
         }
     }
 
@@ -1055,8 +1094,8 @@ impl Tx<'_> {
     /// Registers (or replaces) an app.
     pub fn put_app(&mut self, app: App) {
         let key = app.client_id.clone();
-        self.st.apps.insert(key.clone(), app);
-        self.touch(Table::App, key);
+        self.touch(Table::App, &key);
+        self.st.apps.insert(key, app);
     }
 
     fn new_item(&mut self, kind: Kind, parent: u64, name: &str, by: u64) -> StoreResult<u64> {
@@ -1068,6 +1107,7 @@ impl Tx<'_> {
             .owner;
         let id = self.id();
         let now = Utc::now();
+        self.touch(Table::Item, id);
         self.st.items.insert(
             id,
             Item {
@@ -1091,7 +1131,6 @@ impl Tx<'_> {
         );
         self.st.link(Some(parent), id);
         self.st.reindex(id);
-        self.touch(Table::Item, id);
         Ok(id)
     }
 
@@ -1431,6 +1470,7 @@ impl Tx<'_> {
         let mut ids = self.st.descendants(id);
         ids.push(id);
         for i in ids {
+            self.touch(Table::Item, i);
             if let Some(gone) = self.st.items.remove(&i) {
                 self.st.unlink(gone.parent, i);
                 for v in &gone.versions {
@@ -1440,7 +1480,6 @@ impl Tx<'_> {
             self.st.reindex(i);
             self.st.children_index.remove(&i);
             self.st.sorted.remove(&i);
-            self.touch(Table::Item, i);
             let collabs: Vec<u64> = self
                 .st
                 .collabs
@@ -1449,8 +1488,8 @@ impl Tx<'_> {
                 .map(|c| c.id)
                 .collect();
             for c in collabs {
-                self.st.collabs.remove(&c);
                 self.touch(Table::Collab, c);
+                self.st.collabs.remove(&c);
             }
             self.drop_comments_on(i);
             self.drop_tasks_on(i);
@@ -1549,6 +1588,7 @@ impl Tx<'_> {
             ));
         }
         let id = self.id();
+        self.touch(Table::Collab, id);
         self.st.collabs.insert(
             id,
             Collaboration {
@@ -1562,7 +1602,6 @@ impl Tx<'_> {
                 modified_at: None,
             },
         );
-        self.touch(Table::Collab, id);
         self.event("COLLAB_ADD_COLLABORATOR", item, user);
         Ok(id)
     }
@@ -1575,8 +1614,8 @@ impl Tx<'_> {
         if c.user != user && owner != Some(user) {
             return Err(StoreError::NotFound);
         }
-        self.st.collabs.remove(&id);
         self.touch(Table::Collab, id);
+        self.st.collabs.remove(&id);
         Ok(())
     }
 }

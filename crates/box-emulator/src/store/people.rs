@@ -142,8 +142,8 @@ impl Tx<'_> {
 
     /// Sets (replaces) a user's password.
     pub fn set_password(&mut self, user: u64, password: &str) {
-        self.st.passwords.insert(user, PasswordHash::new(password));
         self.touch(Table::Password, user);
+        self.st.passwords.insert(user, PasswordHash::new(password));
     }
 
     /// Adds e-mails to the caller's friend list (an e-mail already there is
@@ -189,13 +189,14 @@ impl Tx<'_> {
                 .map(|f| f.id);
             match existing {
                 Some(id) => {
+                    self.touch(Table::Friend, id);
                     if let Some(f) = self.st.friends.get_mut(&id) {
                         f.auto_subscribe |= auto_subscribe;
                     }
-                    self.touch(Table::Friend, id);
                 }
                 None => {
                     let id = self.id();
+                    self.touch(Table::Friend, id);
                     self.st.friends.insert(
                         id,
                         Friend {
@@ -206,7 +207,6 @@ impl Tx<'_> {
                             created_at: Utc::now(),
                         },
                     );
-                    self.touch(Table::Friend, id);
                     added += 1;
                 }
             }

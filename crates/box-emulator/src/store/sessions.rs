@@ -140,17 +140,16 @@ impl super::Tx<'_> {
     /// Stores a new or changed upload session.
     pub fn put_session(&mut self, session: Session) {
         let id = session.id.clone();
-        self.st.sessions.insert(id.clone(), session);
-        self.touch(super::Table::Session, id);
+        self.touch(super::Table::Session, &id);
+        self.st.sessions.insert(id, session);
     }
 
     /// Removes an upload session; returns it if there was one.
     pub fn remove_session(&mut self, id: &str) -> Option<Session> {
-        let gone = self.st.sessions.remove(id);
-        if gone.is_some() {
+        if self.st.sessions.contains_key(id) {
             self.touch(super::Table::Session, id);
         }
-        gone
+        self.st.sessions.remove(id)
     }
 
     /// A session to change; its record is written with the transaction.

@@ -88,6 +88,7 @@ impl Tx<'_> {
                         .any(|i| i.item == item && lower(&i.email) == lower(&email));
                     if !pending {
                         let id = self.id();
+                        self.touch(Table::Invitation, id);
                         self.st.invitations.insert(
                             id,
                             Invitation {
@@ -99,7 +100,6 @@ impl Tx<'_> {
                                 created_at: Utc::now(),
                             },
                         );
-                        self.touch(Table::Invitation, id);
                     }
                     out.invited.push(email);
                 }
@@ -121,8 +121,8 @@ impl Tx<'_> {
             .cloned()
             .collect();
         for inv in pending {
-            self.st.invitations.remove(&inv.id);
             self.touch(Table::Invitation, inv.id);
+            self.st.invitations.remove(&inv.id);
             let kind = match self.st.item(inv.item) {
                 Some(i) => i.kind,
                 None => continue,

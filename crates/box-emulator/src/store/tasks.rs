@@ -207,8 +207,8 @@ impl Tx<'_> {
             created_by: user,
             created_at: Utc::now(),
         };
-        self.st.tasks.insert(id, task.clone());
         self.touch(Table::Task, id);
+        self.st.tasks.insert(id, task.clone());
         self.event_from("TASK_CREATE", item, user, Some(EventSource::Task(task)));
         Ok(id)
     }
@@ -235,6 +235,7 @@ impl Tx<'_> {
                 ));
             }
         }
+        self.touch(Table::Task, id);
         let t = self.st.tasks.get_mut(&id).ok_or(StoreError::NotFound)?;
         if let Some(a) = upd.action {
             t.action = a;
@@ -249,7 +250,6 @@ impl Tx<'_> {
             t.any_assignee = any;
         }
         let snapshot = t.clone();
-        self.touch(Table::Task, id);
         self.event_from("TASK_UPDATE", item, user, Some(EventSource::Task(snapshot)));
         Ok(id)
     }
@@ -266,11 +266,11 @@ impl Tx<'_> {
     fn remove_task(&mut self, id: u64) {
         let assignments: Vec<u64> = self.st.assignments_of(id).iter().map(|a| a.id).collect();
         for a in assignments {
-            self.st.task_assignments.remove(&a);
             self.touch(Table::TaskAssignment, a);
+            self.st.task_assignments.remove(&a);
         }
-        self.st.tasks.remove(&id);
         self.touch(Table::Task, id);
+        self.st.tasks.remove(&id);
     }
 
     /// Assigns a task to a user who can see its file (the caller needs write
@@ -315,8 +315,8 @@ impl Tx<'_> {
             message: String::new(),
             completed_at: None,
         };
-        self.st.task_assignments.insert(id, a.clone());
         self.touch(Table::TaskAssignment, id);
+        self.st.task_assignments.insert(id, a.clone());
         self.event_from(
             "TASK_ASSIGNMENT_CREATE",
             item,
@@ -363,6 +363,7 @@ impl Tx<'_> {
         if let Some(m) = message {
             check_message(m)?;
         }
+        self.touch(Table::TaskAssignment, id);
         let a = self
             .st
             .task_assignments
@@ -378,7 +379,6 @@ impl Tx<'_> {
             a.message = m.to_string();
         }
         let snapshot = a.clone();
-        self.touch(Table::TaskAssignment, id);
         self.event_from(
             "TASK_ASSIGNMENT_UPDATE",
             item,
@@ -396,8 +396,8 @@ impl Tx<'_> {
         if creator != Some(user) {
             need_write(self.st.role(user, a.item).ok_or(StoreError::NotFound)?)?;
         }
-        self.st.task_assignments.remove(&a.id);
         self.touch(Table::TaskAssignment, a.id);
+        self.st.task_assignments.remove(&a.id);
         let item = a.item;
         self.event_from(
             "TASK_ASSIGNMENT_DELETE",

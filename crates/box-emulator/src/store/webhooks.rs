@@ -240,6 +240,7 @@ impl Tx<'_> {
             ));
         }
         let id = self.id();
+        self.touch(Table::Webhook, id);
         self.st.webhooks.insert(
             id,
             Webhook {
@@ -252,7 +253,6 @@ impl Tx<'_> {
                 created_at: Utc::now(),
             },
         );
-        self.touch(Table::Webhook, id);
         Ok(id)
     }
 
@@ -275,6 +275,7 @@ impl Tx<'_> {
         if let Some(t) = &upd.triggers {
             check_triggers(t)?;
         }
+        self.touch(Table::Webhook, id);
         let w = self.st.webhooks.get_mut(&id).ok_or(StoreError::NotFound)?;
         if let Some((kind, t)) = target {
             w.target = t;
@@ -286,21 +287,21 @@ impl Tx<'_> {
         if let Some(t) = upd.triggers {
             w.triggers = t;
         }
-        self.touch(Table::Webhook, id);
         Ok(id)
     }
 
     /// Deletes a webhook of the caller.
     pub fn delete_webhook(&mut self, user: u64, wire_id: &str) -> StoreResult<()> {
         let id = self.st.own_webhook(user, wire_id)?.id;
-        self.st.webhooks.remove(&id);
         self.touch(Table::Webhook, id);
+        self.st.webhooks.remove(&id);
         Ok(())
     }
 
     /// Sets the signature keys (`None` leaves a key as it is, `Some("")`
     /// clears it).
     pub fn set_signature_keys(&mut self, primary: Option<String>, secondary: Option<String>) {
+        self.touch(Table::SignatureKeys, "keys");
         let keys = &mut self.st.signature_keys;
         if let Some(p) = primary {
             keys.primary = (!p.is_empty()).then_some(p);
@@ -308,7 +309,6 @@ impl Tx<'_> {
         if let Some(s) = secondary {
             keys.secondary = (!s.is_empty()).then_some(s);
         }
-        self.touch(Table::SignatureKeys, "keys");
     }
 
     /// Removes the webhooks on an item (when it is purged).
@@ -321,8 +321,8 @@ impl Tx<'_> {
             .map(|w| w.id)
             .collect();
         for id in ids {
-            self.st.webhooks.remove(&id);
             self.touch(Table::Webhook, id);
+            self.st.webhooks.remove(&id);
         }
     }
 }
