@@ -16,13 +16,23 @@
 //! The stream never ends on its own; it ends after yielding an error from
 //! `GET /events` (resume from [`EventStream::position`]).
 //!
-//! Enterprise events (`stream_type=admin_logs`) are history, not a live feed:
-//! [`Events::admin_logs`] pages through them between `created_after` and
-//! `created_before` and ends when Box has no more.
+//! Enterprise events come two ways:
+//!
+//! - `stream_type=admin_logs` is history, not a live feed:
+//!   [`Events::admin_logs`] pages through it between `created_after` and
+//!   `created_before` and ends when Box has no more.
+//! - `stream_type=admin_logs_streaming` is the recent enterprise feed (lower
+//!   latency, not in time order, with duplicates): [`Events::admin_logs_streaming`]
+//!   pages by `next_stream_position` like the user stream, drops duplicate
+//!   `event_id`s the same way, but has no realtime server to long-poll: when a
+//!   page brings nothing new it waits a poll interval (through the client's
+//!   [`Sleeper`](box_core::Sleeper)) and asks again, or ends there when asked
+//!   to stop once caught up.
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use box_core::{Error, Result, Timestamp, UserId};
 use futures::future::BoxFuture;
@@ -132,6 +142,118 @@ impl Events {
     }
 }
 
+impl Events {
+    /// The enterprise's recent events as they arrive
+    /// (`GET /events?stream_type=admin_logs_streaming`, needs an admin token
+    /// with the "Manage enterprise" scope), from `from`: a [`Stream`] that
+    /// pages by `next_stream_position`, drops duplicate `event_id`s (Box
+    /// documents duplicates and no order for this stream) and, when a page
+    /// brings nothing new, waits [`AdminLogsStreaming::poll_interval`] and
+    /// asks again — Box has no long-poll for enterprise events. It never ends
+    /// unless [`AdminLogsStreaming::until_caught_up`] is set; after an error
+    /// it ends, and [`EventStream::position`] says where to resume.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use std::time::Duration;
+    /// use box_v2::events::StreamPosition;
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut events = client
+    ///     .events()
+    ///     .admin_logs_streaming(StreamPosition::Now)
+    ///     .event_types(["LOGIN", "FAILED_LOGIN"])
+    ///     .poll_interval(Duration::from_secs(30))
+    ///     .stream();
+    /// while let Some(event) = events.try_next().await? {
+    ///     println!("{:?} by {:?}", event.event_type, event.created_by);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn admin_logs_streaming(&self, from: impl Into<StreamPosition>) -> AdminLogsStreaming {
+        AdminLogsStreaming {
+            client: self.client.clone(),
+            from: from.into(),
+            event_types: Vec::new(),
+            page_size: MAX_ADMIN_LOGS_PAGE,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            until_caught_up: false,
+            as_user: None,
+        }
+    }
+}
+
+/// How long [`Events::admin_logs_streaming`] waits after a page with nothing
+/// new, unless told otherwise.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(10);
+
+/// The enterprise event feed being asked for: see
+/// [`Events::admin_logs_streaming`].
+#[derive(Debug, Clone)]
+#[must_use = "a query does nothing until .stream() is polled"]
+pub struct AdminLogsStreaming {
+    client: Client,
+    from: StreamPosition,
+    event_types: Vec<String>,
+    page_size: u32,
+    poll_interval: Duration,
+    until_caught_up: bool,
+    as_user: Option<UserId>,
+}
+
+impl AdminLogsStreaming {
+    /// Only events of these types (`event_type`), in Box's spelling
+    /// (`ITEM_UPLOAD`, `LOGIN`…).
+    pub fn event_types<S: AsRef<str>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+        self.event_types = types.into_iter().map(|t| t.as_ref().to_owned()).collect();
+        self
+    }
+
+    /// Events asked for per request (`limit`), 1 to
+    /// [`MAX_ADMIN_LOGS_PAGE`]; other values are clamped. Default: 500.
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.clamp(1, MAX_ADMIN_LOGS_PAGE);
+        self
+    }
+
+    /// How long to wait after a page that brought nothing new before asking
+    /// again. Default: [`DEFAULT_POLL_INTERVAL`].
+    pub fn poll_interval(mut self, d: Duration) -> Self {
+        self.poll_interval = d;
+        self
+    }
+
+    /// Ends the stream at the first page that brings nothing new, instead of
+    /// waiting for more (a catch-up job run on a schedule; start the next run
+    /// at [`EventStream::position`]).
+    pub fn until_caught_up(mut self) -> Self {
+        self.until_caught_up = true;
+        self
+    }
+
+    /// Asks as another user (`As-User`).
+    pub fn as_user(mut self, user: impl Into<UserId>) -> Self {
+        self.as_user = Some(user.into());
+        self
+    }
+
+    /// The events, as they come.
+    pub fn stream(self) -> EventStream {
+        let mut s = EventStream::new(self.client, self.from, "admin_logs_streaming");
+        if let Some(st) = s.state.as_mut() {
+            st.wait = if self.until_caught_up {
+                Wait::End
+            } else {
+                Wait::Poll(self.poll_interval)
+            };
+            st.event_types = self.event_types;
+            st.page = i64::from(self.page_size);
+            st.as_user = self.as_user;
+        }
+        s
+    }
+}
+
 /// The largest page of enterprise events (`limit`).
 pub const MAX_ADMIN_LOGS_PAGE: u32 = 500;
 
@@ -236,10 +358,24 @@ impl AdminLogs {
     }
 }
 
+/// What a stream does when a page brings nothing new.
+enum Wait {
+    /// Long-polls the realtime server (the user's own events).
+    LongPoll,
+    /// Sleeps this long, then asks again (enterprise events).
+    Poll(Duration),
+    /// Ends the stream.
+    End,
+}
+
 struct State {
     client: Client,
     position: String,
     stream_type: String,
+    wait: Wait,
+    event_types: Vec<String>,
+    page: i64,
+    as_user: Option<UserId>,
     seen: HashSet<String>,
     order: VecDeque<String>,
     buffer: VecDeque<Event>,
@@ -250,7 +386,7 @@ struct State {
 /// One step of the stream: the state back, and the item (if any).
 type Step = BoxFuture<'static, (Box<State>, Option<Result<Event>>)>;
 
-/// The stream returned by [`Events::stream`].
+/// The stream returned by [`Events::stream`] and [`AdminLogsStreaming::stream`].
 #[must_use = "streams do nothing unless polled"]
 pub struct EventStream {
     state: Option<Box<State>>,
@@ -274,6 +410,10 @@ impl EventStream {
                 client,
                 position: position.clone(),
                 stream_type: stream_type.to_owned(),
+                wait: Wait::LongPoll,
+                event_types: Vec::new(),
+                page: PAGE,
+                as_user: None,
                 seen: HashSet::new(),
                 order: VecDeque::new(),
                 buffer: VecDeque::new(),
@@ -309,7 +449,7 @@ impl Stream for EventStream {
             Poll::Ready((state, item)) => {
                 self.fut = None;
                 self.position = state.position.clone();
-                if !matches!(item, Some(Err(_))) {
+                if matches!(item, Some(Ok(_))) {
                     self.state = Some(state);
                 }
                 Poll::Ready(item)
@@ -332,15 +472,20 @@ async fn next(mut st: Box<State>) -> (Box<State>, Option<Result<Event>>) {
         if let Some(e) = st.buffer.pop_front() {
             return (st, Some(Ok(e)));
         }
-        let page: Result<EventPage> = st
+        let mut request = st
             .client
             .events()
             .list_user_and_enterprise_events()
             .stream_position(st.position.clone())
             .stream_type(st.stream_type.clone())
-            .limit(PAGE)
-            .send()
-            .await;
+            .limit(st.page);
+        if !st.event_types.is_empty() {
+            request = request.event_type(st.event_types.iter().map(String::as_str));
+        }
+        if let Some(u) = &st.as_user {
+            request = request.as_user(u.clone());
+        }
+        let page: Result<EventPage> = request.send().await;
         let page = match page {
             Ok(p) => p,
             Err(e) => return (st, Some(Err(e))),
@@ -370,9 +515,15 @@ async fn next(mut st: Box<State>) -> (Box<State>, Option<Result<Event>>) {
         if !st.buffer.is_empty() || (got_any && st.position != old) {
             continue;
         }
-        // Nothing new: wait on the realtime server.
-        if let Err(e) = long_poll(&mut st).await {
-            return (st, Some(Err(e)));
+        // Nothing new: wait for more.
+        match st.wait {
+            Wait::LongPoll => {
+                if let Err(e) = long_poll(&mut st).await {
+                    return (st, Some(Err(e)));
+                }
+            }
+            Wait::Poll(d) => st.client.inner.core.sleeper.sleep(d).await,
+            Wait::End => return (st, None),
         }
     }
 }

@@ -17,7 +17,7 @@
 //! - [`op`](Op): the request type generated calls are built on (one HTTP path).
 //! - [`resources`]: earlier hand-written calls on the same handlers (`client.files().get(id)`).
 //! - [`models`]: hand-written serde types still used by uploads, paging and `Storage`.
-//! - [`events`] (the live stream, enterprise `admin_logs`), [`search`] (search and metadata
+//! - [`events`] (the live stream, enterprise `admin_logs` and `admin_logs_streaming`), [`search`] (search and metadata
 //!   queries as streams), [`webhooks`], [`shared_items`]: behaviour the generator cannot give.
 //! - [`upload`]: simple, preflight and chunked uploads; [`download`]: streaming downloads;
 //!   [`archives`]: zip downloads and representations (`x-rep-hints`, polling `pending`).

@@ -81,6 +81,27 @@ fn search_results() {
     insta::assert_yaml_snapshot!("search_results", v);
 }
 
+/// A page of `POST /metadata_queries/execute_read` (asked with
+/// `fields: ["name", "size", "metadata.enterprise_123456.contractTemplate"]`):
+/// a file and a folder with their instances, and the marker of the next page.
+#[test]
+fn metadata_query_results() {
+    let v: m::MetadataQueryResults = load("metadata_query_results");
+    let entries = v.entries.as_deref().unwrap();
+    let m::MetadataQueryResultItem::FileFull(file) = &entries[0] else {
+        panic!("the first entry is a file: {:?}", entries[0]);
+    };
+    let instance = &file.metadata.as_ref().unwrap()["enterprise_123456"]["contractTemplate"];
+    assert_eq!(instance.template.as_deref(), Some("contractTemplate"));
+    assert_eq!(instance.extra["customer"], "Acme");
+    assert!(matches!(
+        entries[1],
+        m::MetadataQueryResultItem::FolderFull(_)
+    ));
+    assert!(v.next_marker.is_some());
+    insta::assert_yaml_snapshot!("metadata_query_results", v);
+}
+
 #[test]
 fn search_results_with_shared_links() {
     let v: m::SearchResultsWithSharedLinks = load("search_results_with_shared_links");

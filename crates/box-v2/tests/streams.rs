@@ -563,3 +563,166 @@ async fn representation_errors_are_typed() {
         .unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "{e}");
 }
+
+/// A client whose waits are recorded and return at once.
+fn client_recording_waits(url: &str) -> (box_v2::Client, Arc<Mutex<Vec<Duration>>>) {
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let seen = waits.clone();
+    let c = box_v2::Client::builder()
+        .base_url(url)
+        .auth(box_v2::auth::DeveloperToken::new("dev-token"))
+        .retry_policy(common::fast_retry())
+        .sleeper(box_core::Sleeper::new(move |d| {
+            seen.lock().unwrap().push(d);
+            Box::pin(async {})
+        }))
+        .build()
+        .unwrap();
+    (c, waits)
+}
+
+/// An `admin_logs_streaming` feed: `now` is empty at 100; 100 brings e1, e2;
+/// 200 brings e2 again (a duplicate) and e3; 300 is empty the first time it
+/// is asked, then brings e4 and moves to 400; 400 stays empty.
+async fn feed() -> (MockServer, Arc<AtomicUsize>) {
+    let asked_300 = Arc::new(AtomicUsize::new(0));
+    let n = asked_300.clone();
+    let server = MockServer::start(move |r| {
+        let (entries, next) = match r.query_value("stream_position").as_deref() {
+            Some("now") => (vec![], "100"),
+            Some("100") => (vec![event("e1"), event("e2")], "200"),
+            Some("200") => (vec![event("e2"), event("e3")], "300"),
+            Some("300") if n.fetch_add(1, Ordering::SeqCst) == 0 => (vec![], "300"),
+            Some("300") => (vec![event("e4")], "400"),
+            _ => (vec![], "400"),
+        };
+        json(
+            200,
+            j!({"chunk_size": entries.len(), "next_stream_position": next, "entries": entries}),
+        )
+    })
+    .await;
+    (server, asked_300)
+}
+
+#[tokio::test]
+async fn admin_logs_streaming_follows_positions_drops_duplicates_and_waits_when_idle() {
+    let (server, _) = feed().await;
+    let (c, waits) = client_recording_waits(&server.url);
+    let mut events = c
+        .events()
+        .admin_logs_streaming(box_v2::events::StreamPosition::Now)
+        .event_types(["LOGIN", "FAILED_LOGIN"])
+        .page_size(100)
+        .poll_interval(Duration::from_secs(7))
+        .as_user("42")
+        .stream();
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.try_next())
+            .await
+            .expect("no hang")
+            .unwrap()
+            .expect("the feed goes on");
+        ids.push(e.event_id.unwrap());
+    }
+    assert_eq!(ids, ["e1", "e2", "e3", "e4"]);
+    assert_eq!(events.position(), "400");
+    // Waited once after `now` and once after the first empty answer at 300.
+    assert_eq!(
+        *waits.lock().unwrap(),
+        [Duration::from_secs(7), Duration::from_secs(7)]
+    );
+    let reqs = server.requests();
+    let positions: Vec<_> = reqs
+        .iter()
+        .map(|r| r.query_value("stream_position").unwrap())
+        .collect();
+    assert_eq!(positions, ["now", "100", "200", "300", "300"]);
+    for r in &reqs {
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/2.0/events"));
+        assert_eq!(
+            r.query_value("stream_type").as_deref(),
+            Some("admin_logs_streaming")
+        );
+        assert_eq!(
+            r.query_value("event_type").as_deref(),
+            Some("LOGIN,FAILED_LOGIN")
+        );
+        assert_eq!(r.query_value("limit").as_deref(), Some("100"));
+        assert_eq!(r.header("as-user").as_deref(), Some("42"));
+        assert_eq!(r.query_value("created_after"), None);
+    }
+}
+
+#[tokio::test]
+async fn admin_logs_streaming_until_caught_up_ends_at_the_first_idle_page() {
+    let (server, _) = feed().await;
+    let (c, waits) = client_recording_waits(&server.url);
+    let mut events = c
+        .events()
+        .admin_logs_streaming("100")
+        .until_caught_up()
+        .stream();
+    let mut ids = Vec::new();
+    while let Some(e) = tokio::time::timeout(Duration::from_secs(5), events.try_next())
+        .await
+        .expect("no hang")
+        .unwrap()
+    {
+        ids.push(e.event_id.unwrap());
+    }
+    assert_eq!(ids, ["e1", "e2", "e3"]);
+    // The next run resumes here and gets e4 (300 has it by then).
+    assert_eq!(events.position(), "300");
+    assert!(waits.lock().unwrap().is_empty());
+    assert_eq!(server.count(), 3);
+    let rest: Vec<_> = c
+        .events()
+        .admin_logs_streaming(events.position())
+        .until_caught_up()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = rest.iter().map(|e| e.event_id.clone().unwrap()).collect();
+    assert_eq!(ids, ["e4"]);
+}
+
+#[tokio::test]
+async fn admin_logs_streaming_ends_with_a_typed_error_and_keeps_its_position() {
+    let server = MockServer::start(|r| match r.query_value("stream_position").as_deref() {
+        Some("0") => json(
+            200,
+            j!({"chunk_size": 1, "next_stream_position": "50", "entries": [event("e1")]}),
+        ),
+        _ => json(
+            403,
+            j!({"type": "error", "status": 403, "code": "access_denied_insufficient_permissions",
+                "message": "Access denied - insufficient permission", "request_id": "abc123"}),
+        ),
+    })
+    .await;
+    let (c, _) = client_recording_waits(&server.url);
+    let mut events = c
+        .events()
+        .admin_logs_streaming(box_v2::events::StreamPosition::Beginning)
+        .stream();
+    assert_eq!(
+        events
+            .try_next()
+            .await
+            .unwrap()
+            .unwrap()
+            .event_id
+            .as_deref(),
+        Some("e1")
+    );
+    let err = events.next().await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert!(
+        events.next().await.is_none(),
+        "the stream ends after its error"
+    );
+    assert_eq!(events.position(), "50");
+}
