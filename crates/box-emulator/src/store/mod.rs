@@ -20,6 +20,7 @@ pub mod comments;
 pub mod metadata;
 pub mod metadata_query;
 pub mod model;
+mod ordered;
 pub mod people;
 pub mod sessions;
 pub mod sharing;
@@ -160,19 +161,21 @@ impl std::fmt::Debug for State {
 /// then files, then web links (Box's type order, [`Kind::rank`]), each by
 /// case-folded name (folded once, when the item is indexed). Names are
 /// unique per folder case-insensitively, so the id only keeps keys distinct.
+/// Each set finds a position without walking the keys before it
+/// ([`ordered::OrderedSet`]), so a page deep into a big folder costs the page.
 #[derive(Debug, Default)]
 struct Sorted {
     /// One set per [`Kind::rank`].
-    by_rank: [BTreeSet<(String, u64)>; 3],
+    by_rank: [ordered::OrderedSet<(String, u64)>; 3],
 }
 
 impl Sorted {
-    fn set(&mut self, rank: u8) -> &mut BTreeSet<(String, u64)> {
+    fn set(&mut self, rank: u8) -> &mut ordered::OrderedSet<(String, u64)> {
         &mut self.by_rank[usize::from(rank).min(2)]
     }
 
     fn len(&self) -> usize {
-        self.by_rank.iter().map(BTreeSet::len).sum()
+        self.by_rank.iter().map(ordered::OrderedSet::len).sum()
     }
 }
 
@@ -684,17 +687,16 @@ impl State {
         let mut skip = offset;
         let mut it: Box<dyn Iterator<Item = u64> + '_> = Box::new(std::iter::empty());
         for set in &sorted.by_rank {
-            // Whole sets before the offset are passed over without walking
-            // them; the skip within a set walks only that set.
+            // Whole sets before the offset are passed over; within a set
+            // the offset is found by position, not by walking to it.
             if skip >= set.len() {
                 skip -= set.len();
                 continue;
             }
-            let ids = set.iter().map(|(_, id)| *id);
             let part: Box<dyn Iterator<Item = u64> + '_> = if desc {
-                Box::new(ids.rev().skip(skip))
+                Box::new(set.iter_rev_from(skip).map(|(_, id)| *id))
             } else {
-                Box::new(ids.skip(skip))
+                Box::new(set.iter_from(skip).map(|(_, id)| *id))
             };
             skip = 0;
             it = Box::new(it.chain(part));
@@ -727,12 +729,11 @@ impl State {
     /// A live child whose name equals `name` case-insensitively.
     pub fn conflict(&self, folder: u64, name: &str, except: Option<u64>) -> Option<&Item> {
         let sorted = self.sorted.get(&folder)?;
-        let name = lower(name);
-        let range = (name.clone(), 0)..=(name, u64::MAX);
+        let from = (lower(name), 0);
         sorted
             .by_rank
             .iter()
-            .flat_map(|set| set.range(range.clone()))
+            .flat_map(|set| set.iter_at_least(&from).take_while(|(n, _)| *n == from.0))
             .map(|(_, id)| *id)
             .find(|id| Some(*id) != except)
             .and_then(|id| self.items.get(&id))

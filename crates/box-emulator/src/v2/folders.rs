@@ -5,15 +5,16 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::items;
-use super::objects::{item_json, item_mini};
+use super::objects::{item_json, MiniItem};
 use crate::http::errors::{ApiError, ApiResult};
 use crate::http::{write, Caller, IdRef, JsonBody, Params};
 use crate::state::{ListingKey, Shared};
@@ -57,13 +58,53 @@ fn decode_marker(marker: &str) -> ApiResult<usize> {
         .ok_or_else(|| ApiError::bad_request("invalid_parameter", "Invalid marker"))
 }
 
+/// One entry of a listing page: the mini representation written straight
+/// from the item, or the fields a request asked for.
+enum Entry<'a> {
+    Mini(MiniItem<'a>),
+    Fields(Value),
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Entry::Mini(m) => m.serialize(s),
+            Entry::Fields(v) => v.serialize(s),
+        }
+    }
+}
+
+/// A page with `offset` (keys in the order a JSON object value keeps).
+#[derive(Serialize)]
+struct OffsetPage<'a> {
+    entries: &'a [Entry<'a>],
+    limit: u64,
+    offset: usize,
+    order: &'a Value,
+    total_count: usize,
+}
+
+/// A page with markers.
+#[derive(Serialize)]
+struct MarkerPage<'a> {
+    entries: &'a [Entry<'a>],
+    limit: u64,
+    next_marker: Option<String>,
+    order: &'a Value,
+    prev_marker: Option<()>,
+}
+
 /// `GET /2.0/folders/{id}/items` with `fields`, `limit`, `offset` or `usemarker`/`marker`, `sort`, `direction`.
+///
+/// The page is serialized straight from the store (no JSON value tree for
+/// mini entries) and costs the page, not the folder: the name order comes
+/// from the store's index, found by position.
 pub async fn items(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let limit = params.num("limit", 100)?.clamp(1, 1000);
     let usemarker = params.flag("usemarker") || params.get("marker").is_some();
     let start = match (usemarker, params.get("marker")) {
@@ -74,13 +115,13 @@ pub async fn items(
     let sort = params.get("sort").unwrap_or("name").to_string();
     let desc = params.get("direction") == Some("DESC");
     let fields = params.fields().map(str::to_string);
-    shared.store.read(|st| {
+    let body = shared.store.read(|st| {
         let (folder, _) = st.resolve(caller.user, &id, Kind::Folder)?;
-        let render = |i: &crate::store::Item| match &fields {
-            Some(f) => item_json(st, &shared.base, i, Some(f)),
-            None => item_mini(i),
+        let render = |i| match &fields {
+            Some(f) => Entry::Fields(item_json(st, &shared.base, i, Some(f))),
+            None => Entry::Mini(MiniItem(i)),
         };
-        let (total, entries): (usize, Vec<Value>) =
+        let (total, entries): (usize, Vec<Entry<'_>>) =
             if matches!(sort.as_str(), "id" | "date" | "size") {
                 let key = ListingKey {
                     folder,
@@ -118,19 +159,32 @@ pub async fn items(
         let end = start + entries.len();
         let order = json!([{"by": "type", "direction": "ASC"},
             {"by": sort, "direction": if desc { "DESC" } else { "ASC" }}]);
-        if usemarker {
-            let next = (end < total).then(|| encode_marker(end));
-            Ok(Json(
-                json!({"entries": entries, "limit": limit, "next_marker": next,
-                "prev_marker": null, "order": order}),
-            ))
+        let body = if usemarker {
+            serde_json::to_vec(&MarkerPage {
+                entries: &entries,
+                limit,
+                next_marker: (end < total).then(|| encode_marker(end)),
+                order: &order,
+                prev_marker: None,
+            })
         } else {
-            Ok(Json(
-                json!({"total_count": total, "entries": entries, "offset": start,
-                "limit": limit, "order": order}),
-            ))
-        }
-    })
+            serde_json::to_vec(&OffsetPage {
+                entries: &entries,
+                limit,
+                offset: start,
+                order: &order,
+                total_count: total,
+            })
+        };
+        body.map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_server_error",
+                format!("listing: {e}"),
+            )
+        })
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /2.0/folders/trash/items`: the caller's trashed items (top level
