@@ -1,5 +1,6 @@
-//! Fault injection: error statuses, connection resets, latency, short-lived
-//! tokens and `202 Accepted` commits, at rates or on schedules.
+//! Fault injection: error statuses, connection resets, latency, a limited
+//! throughput per request (a WAN link), short-lived tokens and
+//! `202 Accepted` commits, at rates or on schedules.
 //!
 //! Decisions come from one seeded RNG consumed in request order, so a client
 //! that sends requests one after another sees the same faults for the same
@@ -30,6 +31,13 @@ pub enum Fault {
     Latency {
         /// Milliseconds.
         ms: u64,
+    },
+    /// Carry the request and response bodies at most this fast, each on its
+    /// own (a link of this bandwidth per connection, as over a WAN: one
+    /// download is bound by it, several in parallel each get it).
+    Throughput {
+        /// Bytes per second, at least 1.
+        bytes_per_sec: u64,
     },
     /// Answer upload-session commits with `202 Accepted` + `Retry-After`.
     CommitAccepted {
@@ -75,6 +83,9 @@ impl FaultRule {
                 return Err(format!("status must be 4xx or 5xx, not {status}"));
             }
         }
+        if self.fault == (Fault::Throughput { bytes_per_sec: 0 }) {
+            return Err("throughput must be at least 1 byte per second".into());
+        }
         Ok(())
     }
 }
@@ -103,9 +114,11 @@ impl FaultConfig {
     }
 
     /// Parses a CLI rule: `KIND[:ARG](@RATE|#EVERY)[~PATH_PREFIX]` where KIND is a
-    /// status number, `reset`, `latency` (ARG = ms) or `commit202` (ARG = seconds);
-    /// for statuses ARG is `Retry-After`. Examples: `503@0.1`, `429:2#3`,
-    /// `latency:200@1`, `reset@0.05~/2.0/files`.
+    /// status number, `reset`, `latency` (ARG = ms), `throughput` (ARG = KiB
+    /// per second, per request body and per response body) or `commit202`
+    /// (ARG = seconds); for statuses ARG is `Retry-After`. Examples:
+    /// `503@0.1`, `429:2#3`, `latency:200@1`, `reset@0.05~/2.0/files`,
+    /// `throughput:8192@1` (8 MiB/s each way per request).
     pub fn parse_rule(spec: &str) -> Result<FaultRule, String> {
         let (spec, prefix) = match spec.split_once('~') {
             Some((s, p)) => (s, Some(p.to_string())),
@@ -131,6 +144,11 @@ impl FaultConfig {
             "reset" => Fault::Reset,
             "latency" => Fault::Latency {
                 ms: arg.unwrap_or(100),
+            },
+            "throughput" => Fault::Throughput {
+                bytes_per_sec: arg
+                    .ok_or_else(|| format!("throughput needs KiB per second in {spec:?}"))?
+                    .saturating_mul(1024),
             },
             "commit202" => Fault::CommitAccepted {
                 retry_after: arg.unwrap_or(1),
@@ -278,6 +296,14 @@ mod tests {
             FaultConfig::parse_rule("latency:50@0.5").unwrap().fault,
             Fault::Latency { ms: 50 }
         );
+        assert_eq!(
+            FaultConfig::parse_rule("throughput:8192@1").unwrap().fault,
+            Fault::Throughput {
+                bytes_per_sec: 8 << 20
+            }
+        );
+        assert!(FaultConfig::parse_rule("throughput@1").is_err());
+        assert!(FaultConfig::parse_rule("throughput:0@1").is_err());
         assert!(FaultConfig::parse_rule("bogus@0.1").is_err());
         assert!(FaultConfig::parse_rule("503@1.5").is_err());
         assert!(FaultConfig::parse_rule("200").is_err());

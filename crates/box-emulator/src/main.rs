@@ -23,7 +23,7 @@ struct Args {
     /// Seed of the fault-injection RNG.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Fault rule, repeatable: KIND[:ARG](@RATE|#EVERY)[~PATH_PREFIX], e.g. 503@0.1, 429:2#3, reset@0.05, latency:200@1, commit202:1@1.
+    /// Fault rule, repeatable: KIND[:ARG](@RATE|#EVERY)[~PATH_PREFIX], e.g. 503@0.1, 429:2#3, reset@0.05, latency:200@1, throughput:8192@1 (KiB/s per request and response body, a WAN link), commit202:1@1.
     #[arg(long = "fault")]
     faults: Vec<String>,
     /// JSON fault configuration file (`{"seed":..,"rules":[..],"expire_tokens_after":..}`).

@@ -793,6 +793,50 @@ async fn faults_are_deterministic_for_a_seed() {
     assert_eq!(r.status(), 200);
 }
 
+/// The throughput fault carries each response body at its rate (a
+/// 192 KiB download at 512 KiB/s takes at least ~0.37 s, bytes intact), per
+/// request: two ranged halves fetched side by side each take about half as
+/// long, as two connections over a WAN link do. The server's own time is
+/// reported in `Server-Timing`, apart from the transfer.
+#[tokio::test]
+async fn throughput_fault_paces_each_body() {
+    let emu = start().await;
+    let t = emu.default_token().to_string();
+    let data: Vec<u8> = (0..192 * 1024u32).map(|i| (i * 7 % 253) as u8).collect();
+    let (s, up) = upload(&emu, &t, "0", "paced.bin", &data).await;
+    assert_eq!(s, 201, "{up}");
+    let id = up["entries"][0]["id"].as_str().unwrap().to_string();
+    emu.set_faults(FaultConfig {
+        seed: 1,
+        rules: vec![FaultConfig::parse_rule("throughput:512@1").unwrap()],
+        expire_tokens_after: None,
+    });
+    let started = std::time::Instant::now();
+    let r = download(&emu, &t, &id, None).await;
+    assert_eq!(r.status(), 200);
+    let timing = r.headers()["server-timing"].to_str().unwrap().to_string();
+    assert!(timing.starts_with("app;dur="), "{timing}");
+    let whole = r.bytes().await.unwrap();
+    let one = started.elapsed();
+    assert_eq!(&whole[..], &data[..]);
+    assert!(one >= std::time::Duration::from_millis(360), "{one:?}");
+    let half = data.len() / 2;
+    let started = std::time::Instant::now();
+    let (first, second) = (format!("bytes=0-{}", half - 1), format!("bytes={half}-"));
+    let (a, b) = tokio::join!(
+        download(&emu, &t, &id, Some(&first)),
+        download(&emu, &t, &id, Some(&second)),
+    );
+    let (a, b) = tokio::join!(a.bytes(), b.bytes());
+    let two = started.elapsed();
+    assert_eq!([a.unwrap(), b.unwrap()].concat(), data);
+    assert!(two >= std::time::Duration::from_millis(180), "{two:?}");
+    assert!(
+        two < one,
+        "two halves in parallel {two:?}, the whole {one:?}"
+    );
+}
+
 #[tokio::test]
 async fn commit_202_and_latency_faults() {
     let emu = Emulator::builder()

@@ -8,6 +8,7 @@
 pub mod errors;
 pub mod guard;
 pub mod observe;
+pub mod throttle;
 pub mod timeouts;
 
 use std::collections::HashMap;

@@ -65,6 +65,8 @@ pub async fn observe(State(shared): State<Arc<Shared>>, req: Request, next: Next
     shared.counters.hit(format!("{method} {route}"));
     let faults = shared.faults.decide(method.as_str(), &raw_path);
     let mut reset = false;
+    let mut throughput: Option<u64> = None;
+    let mut slept = Duration::ZERO;
     let mut early: Option<Response> = None;
     for fault in &faults {
         shared
@@ -73,8 +75,16 @@ pub async fn observe(State(shared): State<Arc<Shared>>, req: Request, next: Next
             .fetch_add(1, Ordering::Relaxed);
         tracing::info!(?fault, %method, %path, "injecting fault");
         match fault {
-            Fault::Latency { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Fault::Latency { ms } => {
+                let pause = Duration::from_millis(*ms);
+                tokio::time::sleep(pause).await;
+                slept += pause;
+            }
             Fault::Reset => reset = true,
+            Fault::Throughput { bytes_per_sec } => {
+                // The slowest link of several matching rules wins.
+                throughput = Some(throughput.map_or(*bytes_per_sec, |t| t.min(*bytes_per_sec)));
+            }
             Fault::Status {
                 status,
                 retry_after,
@@ -97,6 +107,10 @@ pub async fn observe(State(shared): State<Arc<Shared>>, req: Request, next: Next
             _ => {}
         }
     }
+    let req = match throughput {
+        Some(rate) => req.map(|body| super::throttle::paced(body, rate)),
+        None => req,
+    };
     let mut resp = match early {
         Some(r) => r,
         // A bug in a handler answers 500 with a Box error body instead of dropping the connection.
@@ -116,17 +130,29 @@ pub async fn observe(State(shared): State<Arc<Shared>>, req: Request, next: Next
             }
         },
     };
+    if let Some(rate) = throughput {
+        resp = resp.map(|body| super::throttle::paced(body, rate));
+    }
     if reset {
         let (parts, body) = resp.into_parts();
         let mut data = body.into_data_stream();
         let stream = async_stream_reset(async move { data.next().await });
         resp = Response::from_parts(parts, Body::from_stream(stream));
     }
+    let elapsed = started.elapsed();
+    // The server's own time up to the response head (routing, the handler,
+    // building and serializing a JSON body; not injected latency, not a
+    // streamed body), as a standard `Server-Timing` metric clients and the
+    // benchmark suite can read apart from the network.
+    let own = elapsed.saturating_sub(slept);
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={:.3}", own.as_secs_f64() * 1000.0)) {
+        resp.headers_mut().insert("server-timing", v);
+    }
     tracing::info!(
         %method,
         %path,
         status = resp.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        elapsed_ms = elapsed.as_millis() as u64,
         "request"
     );
     resp
