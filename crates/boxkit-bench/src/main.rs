@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// Latency fault (ms per request) of the second emulator; 0 skips the latency cases.
     #[arg(long, default_value_t = 20)]
     pub latency_ms: u64,
+    /// Throughput fault of the second emulator: MiB per second per download
+    /// response, like a WAN link per connection (0: no limit).
+    #[arg(long, default_value_t = 64)]
+    pub wan_mib_per_s: u64,
     /// Parts in flight for chunked uploads and parallel downloads.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,

@@ -53,13 +53,19 @@ pub enum Job {
         bare: bool,
     },
     /// One 1000-item page at `offset` of a folder, `reps` times, one at a
-    /// time (bare reqwest); the answer is the fastest request's time.
+    /// time (bare reqwest), with `fields` when given; the answer is the
+    /// fastest request's time as the client saw it or, when `server_time`,
+    /// the least time the emulator reported in its `Server-Timing` header.
     Page {
         root: String,
         token: String,
         folder: String,
         offset: u64,
         reps: u32,
+        #[serde(default)]
+        fields: Option<String>,
+        #[serde(default)]
+        server_time: bool,
     },
 }
 
@@ -214,9 +220,15 @@ async fn run(job: Job) -> Result<Duration, String> {
             folder,
             offset,
             reps,
+            fields,
+            server_time,
         } => {
             let http = reqwest::Client::new();
-            let url = format!("{root}/2.0/folders/{folder}/items?limit=1000&offset={offset}");
+            let mut url = format!("{root}/2.0/folders/{folder}/items?limit=1000&offset={offset}");
+            if let Some(f) = &fields {
+                url.push_str("&fields=");
+                url.push_str(f);
+            }
             let mut best = Duration::MAX;
             for _ in 0..reps.max(1) {
                 let t = Instant::now();
@@ -229,12 +241,37 @@ async fn run(job: Job) -> Result<Duration, String> {
                 if !resp.status().is_success() {
                     return Err(format!("page: HTTP {}", resp.status()));
                 }
-                resp.bytes().await.map_err(|e| e.to_string())?;
-                best = best.min(t.elapsed());
+                let server = server_timing(resp.headers());
+                let body = resp.bytes().await.map_err(|e| e.to_string())?;
+                let took = t.elapsed();
+                let v: serde_json::Value =
+                    serde_json::from_slice(&body).map_err(|e| format!("page: {e}"))?;
+                let n = v["entries"].as_array().map_or(0, Vec::len) as u64;
+                let total = v["total_count"].as_u64().unwrap_or(0);
+                let expect = total.saturating_sub(offset).min(1000);
+                if n != expect || n == 0 {
+                    return Err(format!("page: {n} entries, expected {expect}"));
+                }
+                best = best.min(if server_time {
+                    server.ok_or("page: no Server-Timing header from the emulator")?
+                } else {
+                    took
+                });
             }
             Ok(best)
         }
     }
+}
+
+/// The `dur` (milliseconds) of a `Server-Timing: app;dur=…` header.
+fn server_timing(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get("server-timing")?.to_str().ok()?;
+    let ms: f64 = v
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("dur="))?
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs_f64(ms / 1000.0))
 }
 
 /// The least a client can do: reqwest with a bearer token and a typed
