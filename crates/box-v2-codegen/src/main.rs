@@ -10,12 +10,15 @@
 //! - [`names`]: one naming rule for types, fields, handlers and methods;
 //! - [`models`]: one Rust type per component schema (and per inline object or
 //!   enum, named after where it appears);
-//! - [`ops`]: one handler per tag, one method and request builder per operation.
+//! - [`ops`]: one handler per tag, one method and request builder per operation;
+//! - [`examples`]: hand-written doc examples (`examples.md`) for the methods
+//!   people use most, copied into their doc comments.
 //!
 //! Output is deterministic (schemas, tags and operations are visited in sorted
 //! order) and formatted with `rustfmt`, which CI already installs.
 
 mod docs;
+mod examples;
 mod models;
 mod names;
 mod ops;

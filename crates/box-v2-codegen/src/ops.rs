@@ -66,6 +66,12 @@ pub fn generate(spec: &Value, types: &mut Types<'_>) -> BTreeMap<String, String>
         }
     }
     ops.sort_by(|a, b| (&a.tag, &a.path, &a.method).cmp(&(&b.tag, &b.path, &b.method)));
+    for name in crate::examples::all().keys() {
+        assert!(
+            ops.iter().any(|o| o.call == *name),
+            "examples.md has an example for {name}, which is no generated method"
+        );
+    }
 
     let mut files = BTreeMap::new();
     let mut by_tag: BTreeMap<&str, Vec<&Op>> = BTreeMap::new();
@@ -353,6 +359,9 @@ fn operation(path: &str, method: &str, op: &Value, types: &mut Types<'_>) -> Opt
     if !arg_docs.is_empty() {
         method_doc.push_str("///\n/// Arguments:\n");
         method_doc.push_str(&arg_docs);
+    }
+    if let Some(example) = crate::examples::doc_for(&call) {
+        method_doc.push_str(&example);
     }
     let what = response.clone().unwrap_or_else(|| "response".into());
     let what = what.trim_start_matches("models::").to_owned();

@@ -81,6 +81,14 @@ struct Resume {
 
 impl Client {
     /// Downloads a file's content.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// // Streamed to disk, resumed where it stopped if the connection drops.
+    /// let bytes = client.download("12345").to_path("report.pdf").await?;
+    /// println!("{bytes} bytes");
+    /// # Ok(()) }
+    /// ```
     pub fn download(&self, file_id: impl AsRef<str>) -> Download {
         Download {
             client: self.clone(),

@@ -69,6 +69,18 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::shared_items::SharedItem;
+    ///
+    /// match client.shared_item("https://app.box.com/s/abc123", None).await? {
+    ///     SharedItem::File(f) => println!("a file: {}", f.id),
+    ///     SharedItem::Folder(f) => println!("a folder: {}", f.id),
+    ///     other => println!("{other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn shared_item(&self, url: &str, password: Option<&str>) -> Result<SharedItem> {
         self.request(reqwest::Method::GET, "/shared_items")
             .header(

@@ -42,6 +42,31 @@ impl Collaborations {
     ///
     /// Arguments:
     /// - `body`: the request body, [`models::CreateCollaborationBody`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{
+    ///     CreateCollaborationBody, CreateCollaborationBodyAccessibleBy,
+    ///     CreateCollaborationBodyAccessibleByType, CreateCollaborationBodyItem,
+    ///     CreateCollaborationBodyItemType, CreateCollaborationBodyRole,
+    /// };
+    ///
+    /// // Invite a user, by login, as editor of a folder.
+    /// let mut item = CreateCollaborationBodyItem::new();
+    /// item.id = Some("67890".to_owned());
+    /// item.type_ = Some(CreateCollaborationBodyItemType::Folder);
+    /// let mut who = CreateCollaborationBodyAccessibleBy::new(CreateCollaborationBodyAccessibleByType::User);
+    /// who.login = Some("colleague@example.com".to_owned());
+    /// let collaboration = client
+    ///     .collaborations()
+    ///     .create_collaboration(CreateCollaborationBody::new(who, item, CreateCollaborationBodyRole::Editor))
+    ///     .notify(true)
+    ///     .send()
+    ///     .await?;
+    /// println!("collaboration {}", collaboration.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_collaboration(
         &self,
         body: models::CreateCollaborationBody,

@@ -78,6 +78,20 @@ impl CollaborationsList {
     ///
     /// Arguments:
     /// - `folder_id`: The unique identifier that represent a folder.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let page = client
+    ///     .collaborations_list()
+    ///     .list_folder_collaborations("67890")
+    ///     .send()
+    ///     .await?;
+    /// for c in page.entries.unwrap_or_default() {
+    ///     println!("{} {:?}", c.id, c.role);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_folder_collaborations(
         &self,
         folder_id: impl Into<FolderId>,

@@ -32,6 +32,23 @@ impl Comments {
     ///
     /// Arguments:
     /// - `body`: the request body, [`models::CreateCommentBody`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{CreateCommentBody, CreateCommentBodyItem, CreateCommentBodyItemType};
+    ///
+    /// let comment = client
+    ///     .comments()
+    ///     .create_comment(CreateCommentBody::new(
+    ///         CreateCommentBodyItem::new("12345".to_owned(), CreateCommentBodyItemType::File),
+    ///         "Looks good to me".to_owned(),
+    ///     ))
+    ///     .send()
+    ///     .await?;
+    /// println!("comment {:?}", comment.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_comment(&self, body: models::CreateCommentBody) -> CreateComment {
         CreateComment(
             Op::new(

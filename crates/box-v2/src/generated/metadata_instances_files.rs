@@ -89,6 +89,19 @@ impl MetadataInstancesFiles {
     /// - `file_id`: The unique identifier that represents a file.
     /// - `scope`: The scope of the metadata template.
     /// - `template_key`: The name of the metadata template.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let instance = client
+    ///     .metadata_instances_files()
+    ///     .get_metadata_instance_on_file("12345", "enterprise", "contract")
+    ///     .send()
+    ///     .await?;
+    /// // The template's fields, beside the `$`-prefixed ones.
+    /// println!("{:?}", instance.extra);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_metadata_instance_on_file(
         &self,
         file_id: impl Into<FileId>,
@@ -126,6 +139,22 @@ impl MetadataInstancesFiles {
     /// - `file_id`: The unique identifier that represents a file.
     /// - `scope`: The scope of the metadata template.
     /// - `template_key`: The name of the metadata template.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use serde_json::json;
+    ///
+    /// let values = [("amount".to_owned(), json!(1500))].into();
+    /// let instance = client
+    ///     .metadata_instances_files()
+    ///     .create_metadata_instance_on_file("12345", "enterprise", "contract")
+    ///     .body(values)
+    ///     .send()
+    ///     .await?;
+    /// println!("{:?}", instance.extra.get("amount"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_metadata_instance_on_file(
         &self,
         file_id: impl Into<FileId>,
@@ -167,6 +196,27 @@ impl MetadataInstancesFiles {
     /// - `scope`: The scope of the metadata template.
     /// - `template_key`: The name of the metadata template.
     /// - `body`: the request body, [`models::UpdateMetadataInstanceOnFileBodyItem`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{
+    ///     MetadataInstanceValue, UpdateMetadataInstanceOnFileBodyItem,
+    ///     UpdateMetadataInstanceOnFileBodyItemOp,
+    /// };
+    ///
+    /// // A JSON Patch, applied all or nothing.
+    /// let mut op = UpdateMetadataInstanceOnFileBodyItem::new();
+    /// op.op = Some(UpdateMetadataInstanceOnFileBodyItemOp::Replace);
+    /// op.path = Some("/amount".to_owned());
+    /// op.value = Some(MetadataInstanceValue::Number(1750.0));
+    /// client
+    ///     .metadata_instances_files()
+    ///     .update_metadata_instance_on_file("12345", "enterprise", "contract", vec![op])
+    ///     .send()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_metadata_instance_on_file(
         &self,
         file_id: impl Into<FileId>,

@@ -91,6 +91,30 @@ impl MetadataTemplates {
     ///
     /// Arguments:
     /// - `body`: the request body, [`models::CreateMetadataTemplateBody`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{
+    ///     CreateMetadataTemplateBody, CreateMetadataTemplateBodyFieldsItem,
+    ///     CreateMetadataTemplateBodyFieldsItemType,
+    /// };
+    ///
+    /// let mut body = CreateMetadataTemplateBody::new("Contract".to_owned(), "enterprise".to_owned());
+    /// body.template_key = Some("contract".to_owned());
+    /// body.fields = Some(vec![CreateMetadataTemplateBodyFieldsItem::new(
+    ///     "Amount".to_owned(),
+    ///     "amount".to_owned(),
+    ///     CreateMetadataTemplateBodyFieldsItemType::Float,
+    /// )]);
+    /// let template = client
+    ///     .metadata_templates()
+    ///     .create_metadata_template(body)
+    ///     .send()
+    ///     .await?;
+    /// println!("{:?}.{:?}", template.scope, template.template_key);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_metadata_template(
         &self,
         body: models::CreateMetadataTemplateBody,

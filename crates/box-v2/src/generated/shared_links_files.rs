@@ -32,6 +32,28 @@ impl SharedLinksFiles {
     /// Arguments:
     /// - `file_id`: The unique identifier that represents a file.
     /// - `fields`: Explicitly request the `shared_link` fields to be returned for this item.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{
+    ///     AddSharedLinkToFileBody, AddSharedLinkToFileBodySharedLink,
+    ///     AddSharedLinkToFileBodySharedLinkAccess,
+    /// };
+    ///
+    /// let mut link = AddSharedLinkToFileBodySharedLink::new();
+    /// link.access = Some(AddSharedLinkToFileBodySharedLinkAccess::Open);
+    /// let mut body = AddSharedLinkToFileBody::new();
+    /// body.shared_link = Some(link);
+    /// let file = client
+    ///     .shared_links_files()
+    ///     .add_shared_link_to_file("12345", "shared_link")
+    ///     .body(body)
+    ///     .send()
+    ///     .await?;
+    /// println!("{:?}", file.shared_link.map(|l| l.url));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_shared_link_to_file(
         &self,
         file_id: impl Into<FileId>,
@@ -59,6 +81,18 @@ impl SharedLinksFiles {
     /// Arguments:
     /// - `file_id`: The unique identifier that represents a file.
     /// - `fields`: Explicitly request the `shared_link` fields to be returned for this item.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let file = client
+    ///     .shared_links_files()
+    ///     .get_shared_link_for_file("12345", "shared_link")
+    ///     .send()
+    ///     .await?;
+    /// println!("{:?}", file.shared_link.map(|l| l.url));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_shared_link_for_file(
         &self,
         file_id: impl Into<FileId>,

@@ -52,6 +52,21 @@ impl Tasks {
     ///
     /// Arguments:
     /// - `body`: the request body, [`models::CreateTaskBody`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{CreateTaskBody, CreateTaskBodyItem};
+    ///
+    /// let mut item = CreateTaskBodyItem::new();
+    /// item.id = Some("12345".to_owned());
+    /// item.type_ = Some("file".to_owned());
+    /// let mut body = CreateTaskBody::new(item);
+    /// body.message = Some("Please review".to_owned());
+    /// let task = client.tasks().create_task(body).send().await?;
+    /// println!("task {:?}", task.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_task(&self, body: models::CreateTaskBody) -> CreateTask {
         CreateTask(
             Op::new(

@@ -31,6 +31,21 @@ impl WebLinks {
     ///
     /// Arguments:
     /// - `body`: the request body, [`models::CreateWebLinkBody`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{CreateWebLinkBody, CreateWebLinkBodyParent};
+    ///
+    /// let mut body = CreateWebLinkBody::new(
+    ///     CreateWebLinkBodyParent::new("0".to_owned()),
+    ///     "https://example.com".to_owned(),
+    /// );
+    /// body.name = Some("Example".to_owned());
+    /// let link = client.web_links().create_web_link(body).send().await?;
+    /// println!("web link {}", link.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_web_link(&self, body: models::CreateWebLinkBody) -> CreateWebLink {
         CreateWebLink(
             Op::new(

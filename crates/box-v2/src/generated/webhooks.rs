@@ -51,6 +51,31 @@ impl Webhooks {
     ///
     /// Arguments:
     /// - `body`: the request body, [`models::CreateWebhookBody`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use box_v2::schemas::{
+    ///     CreateWebhookBody, CreateWebhookBodyTarget, CreateWebhookBodyTargetType,
+    ///     CreateWebhookBodyTriggersItem,
+    /// };
+    ///
+    /// // Deliveries are checked with `box_v2::webhooks::verify`.
+    /// let mut target = CreateWebhookBodyTarget::new();
+    /// target.id = Some("67890".to_owned());
+    /// target.type_ = Some(CreateWebhookBodyTargetType::Folder);
+    /// let webhook = client
+    ///     .webhooks()
+    ///     .create_webhook(CreateWebhookBody::new(
+    ///         "https://example.com/box-hook".to_owned(),
+    ///         target,
+    ///         vec![CreateWebhookBodyTriggersItem::FileUploaded],
+    ///     ))
+    ///     .send()
+    ///     .await?;
+    /// println!("webhook {:?}", webhook.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_webhook(&self, body: models::CreateWebhookBody) -> CreateWebhook {
         CreateWebhook(
             Op::new(

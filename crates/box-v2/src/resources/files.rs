@@ -23,6 +23,13 @@ impl Files {
     }
 
     /// `GET /files/{file_id}`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let file = client.files().get("12345").fields(["name", "size", "sha1"]).send().await?;
+    /// println!("{:?} is {:?} bytes", file.name, file.size);
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self, id: impl Into<FileId>) -> Call<File> {
         Call::new(
             self.client
@@ -32,6 +39,21 @@ impl Files {
     }
 
     /// `PUT /files/{file_id}`: rename, move, description, tags.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// // Rename and move in one call, only if nobody changed the file meanwhile.
+    /// let file = client
+    ///     .files()
+    ///     .update("12345")
+    ///     .name("report-final.pdf")
+    ///     .parent("67890")
+    ///     .if_match("3")
+    ///     .send()
+    ///     .await?;
+    /// println!("now {:?} (etag {:?})", file.name, file.etag);
+    /// # Ok(()) }
+    /// ```
     pub fn update(&self, id: impl Into<FileId>) -> UpdateItem<File> {
         UpdateItem::new(
             self.client
@@ -41,6 +63,13 @@ impl Files {
     }
 
     /// `POST /files/{file_id}/copy` into `parent`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let copy = client.files().copy("12345", "67890").name("copy.pdf").send().await?;
+    /// println!("copied as {}", copy.id);
+    /// # Ok(()) }
+    /// ```
     pub fn copy(&self, id: impl Into<FileId>, parent: impl Into<FolderId>) -> CopyItem<File> {
         CopyItem::new(
             self.client
@@ -51,6 +80,14 @@ impl Files {
     }
 
     /// `DELETE /files/{file_id}`: moves to the trash.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// client.files().delete("12345").send().await?;
+    /// // Still in the trash; restore it, or delete it for good:
+    /// client.files().restore("12345").send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn delete(&self, id: impl Into<FileId>) -> EmptyCall {
         EmptyCall::new(self.client.request(Method::DELETE, &Self::path(id, "")))
     }
@@ -59,6 +96,13 @@ impl Files {
     /// while Box generates it (`202 + Retry-After`) and following its redirect
     /// to a placeholder. `min_size` must be within Box's documented 32–320
     /// pixels ([`box_core::Error::InvalidInput`] otherwise, nothing sent).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let png = client.files().thumbnail("12345", "png", Some(128)).await?;
+    /// std::fs::write("thumb.png", &png).map_err(box_core::Error::from)?;
+    /// # Ok(()) }
+    /// ```
     pub async fn thumbnail(
         &self,
         id: impl Into<FileId>,

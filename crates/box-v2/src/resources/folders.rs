@@ -22,6 +22,13 @@ impl Folders {
     }
 
     /// `GET /folders/{folder_id}`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let root = client.folders().get("0").send().await?;
+    /// println!("{:?} (etag {:?})", root.name, root.etag);
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self, id: impl Into<FolderId>) -> Call<Folder> {
         Call::new(
             self.client
@@ -31,6 +38,13 @@ impl Folders {
     }
 
     /// `POST /folders`: creates `name` in `parent`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let folder = client.folders().create("0", "Reports").send().await?;
+    /// println!("created {}", folder.id);
+    /// # Ok(()) }
+    /// ```
     pub fn create(&self, parent: impl Into<FolderId>, name: impl AsRef<str>) -> Call<Folder> {
         Call::with_body(
             self.client
@@ -42,6 +56,18 @@ impl Folders {
     }
 
     /// `PUT /folders/{folder_id}`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// client
+    ///     .folders()
+    ///     .update("67890")
+    ///     .description("Quarterly reports")
+    ///     .tags(["finance", "2024"])
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn update(&self, id: impl Into<FolderId>) -> UpdateItem<Folder> {
         UpdateItem::new(
             self.client
@@ -62,12 +88,30 @@ impl Folders {
 
     /// `DELETE /folders/{folder_id}?recursive=…`: moves to the trash. Box
     /// refuses a non-empty folder unless `recursive` is true.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// // `recursive: true` also trashes what the folder holds.
+    /// client.folders().delete("67890", true).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn delete(&self, id: impl Into<FolderId>, recursive: bool) -> EmptyCall {
         EmptyCall::new(self.client.request(Method::DELETE, &Self::path(id, "")))
             .query("recursive", if recursive { "true" } else { "false" })
     }
 
     /// `GET /folders/{folder_id}/items` as a stream; see [`ItemsRequest`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut items = client.folders().items("0").fields(["name", "size"]).stream();
+    /// while let Some(item) = items.try_next().await? {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn items(&self, id: impl Into<FolderId>) -> ItemsRequest {
         ItemsRequest {
             client: self.client.clone(),

@@ -12,6 +12,13 @@ use box_core::UserId;
 /// generated ones of the same handler are in [`crate::generated`]).
 impl Users {
     /// `GET /users/me`: the signed-in user.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: box_v2::Client) -> box_core::Result<()> {
+    /// let me = client.users().me().send().await?;
+    /// println!("signed in as {:?}", me.login);
+    /// # Ok(()) }
+    /// ```
     pub fn me(&self) -> Call<User> {
         Call::new(
             self.client
