@@ -22,40 +22,45 @@ pub struct FileVersionMini {
 pub struct File {
     /// The file's id.
     pub id: FileId,
-    /// Etag.
+    /// The HTTP `etag` of this file. This can be used within some API endpoints in the
+    /// `If-Match` and `If-None-Match` headers to only perform changes on the file if (no)
+    /// changes have happened.
     #[serde(default)]
     pub etag: Option<String>,
-    /// Sequence id.
+    /// A numeric identifier that represents the most recent user event that has been applied to
+    /// this item.
     #[serde(default)]
     pub sequence_id: Option<String>,
-    /// Name.
+    /// The name of the file.
     #[serde(default)]
     pub name: Option<String>,
     /// SHA-1 of the content.
     #[serde(default)]
     pub sha1: Option<String>,
-    /// The current version.
+    /// The information about the current version of the file.
     #[serde(default)]
     pub file_version: Option<FileVersionMini>,
-    /// Description.
+    /// The optional description of this file. If the description exceeds 255 characters, the
+    /// first 255 characters are set as a file description and the rest of it is ignored.
     #[serde(default)]
     pub description: Option<String>,
-    /// Size in bytes.
+    /// The file size in bytes. Be careful parsing this integer as it can get very large and
+    /// cause an integer overflow.
     #[serde(default)]
     pub size: Option<u64>,
-    /// Path from the root.
+    /// A list of parent folders for an item.
     #[serde(default)]
     pub path_collection: Option<PathCollection>,
-    /// Created.
+    /// The date and time when the file was created on Box.
     #[serde(default)]
     pub created_at: Option<Timestamp>,
-    /// Modified.
+    /// The date and time when the file was last updated on Box.
     #[serde(default)]
     pub modified_at: Option<Timestamp>,
-    /// When trashed.
+    /// The time at which this file was put in the trash.
     #[serde(default)]
     pub trashed_at: Option<Timestamp>,
-    /// When purged.
+    /// The time at which this file is expected to be purged from the trash.
     #[serde(default)]
     pub purged_at: Option<Timestamp>,
     /// When the content was created (client-reported).
@@ -64,31 +69,34 @@ pub struct File {
     /// When the content was modified (client-reported).
     #[serde(default)]
     pub content_modified_at: Option<Timestamp>,
-    /// Creator.
+    /// The user who created this file.
     #[serde(default)]
     pub created_by: Option<UserMini>,
-    /// Last modifier.
+    /// The user who last modified this file.
     #[serde(default)]
     pub modified_by: Option<UserMini>,
-    /// Owner.
+    /// The user who owns this file.
     #[serde(default)]
     pub owned_by: Option<UserMini>,
-    /// Shared link.
+    /// Shared links provide direct, read-only access to files or folder on Box.
     #[serde(default)]
     pub shared_link: Option<SharedLink>,
-    /// Parent folder.
+    /// The folder that this file is located within. This value may be `null` for some folders
+    /// such as the root folder or the trash folder.
     #[serde(default)]
     pub parent: Option<FolderMini>,
-    /// Status.
+    /// Defines if this item has been deleted or not.
     #[serde(default)]
     pub item_status: Option<ItemStatus>,
-    /// Tags.
+    /// The tags for this item. These tags are shown in the Box web app and mobile apps next to
+    /// an item.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
-    /// Extension.
+    /// Indicates the (optional) file extension for this file. By default, this is set to an
+    /// empty string.
     #[serde(default)]
     pub extension: Option<String>,
-    /// Version number.
+    /// The version number of this file.
     #[serde(default)]
     pub version_number: Option<String>,
     /// Permissions of the current user.
@@ -126,31 +134,31 @@ pub struct FileVersion {
     /// SHA-1.
     #[serde(default)]
     pub sha1: Option<String>,
-    /// Name at that version.
+    /// The name of the file version.
     #[serde(default)]
     pub name: Option<String>,
-    /// Size in bytes.
+    /// Size of the file version in bytes.
     #[serde(default)]
     pub size: Option<u64>,
-    /// Created.
+    /// When the file version object was created.
     #[serde(default)]
     pub created_at: Option<Timestamp>,
-    /// Modified.
+    /// When the file version object was last updated.
     #[serde(default)]
     pub modified_at: Option<Timestamp>,
-    /// Uploader.
+    /// The user who last updated the file version.
     #[serde(default)]
     pub modified_by: Option<UserMini>,
-    /// When trashed.
+    /// When the file version object was trashed.
     #[serde(default)]
     pub trashed_at: Option<Timestamp>,
-    /// When restored.
+    /// When the file version was restored from the trash.
     #[serde(default)]
     pub restored_at: Option<Timestamp>,
-    /// When purged.
+    /// When the file version object will be permanently deleted.
     #[serde(default)]
     pub purged_at: Option<Timestamp>,
-    /// Version number.
+    /// The version number of this file version.
     #[serde(default)]
     pub version_number: Option<String>,
 }

@@ -10,13 +10,16 @@ use super::UserMini;
 pub struct FolderMini {
     /// The folder's id.
     pub id: FolderId,
-    /// Name.
+    /// The name of the folder.
     #[serde(default)]
     pub name: Option<String>,
-    /// Etag.
+    /// The HTTP `etag` of this folder. This can be used within some API endpoints in the
+    /// `If-Match` and `If-None-Match` headers to only perform changes on the folder if (no)
+    /// changes have happened.
     #[serde(default)]
     pub etag: Option<String>,
-    /// Sequence id.
+    /// A numeric identifier that represents the most recent user event that has been applied to
+    /// this item.
     #[serde(default)]
     pub sequence_id: Option<String>,
 }
@@ -41,52 +44,56 @@ pub struct Folder {
     /// Etag (null for the root).
     #[serde(default)]
     pub etag: Option<String>,
-    /// Sequence id.
+    /// A numeric identifier that represents the most recent user event that has been applied to
+    /// this item.
     #[serde(default)]
     pub sequence_id: Option<String>,
-    /// Name.
+    /// The name of the folder.
     #[serde(default)]
     pub name: Option<String>,
-    /// Created.
+    /// The date and time when the folder was created. This value may be `null` for some folders
+    /// such as the root folder or the trash folder.
     #[serde(default)]
     pub created_at: Option<Timestamp>,
-    /// Modified.
+    /// The date and time when the folder was last updated. This value may be `null` for some
+    /// folders such as the root folder or the trash folder.
     #[serde(default)]
     pub modified_at: Option<Timestamp>,
-    /// Description.
+    /// The optional description of this folder.
     #[serde(default)]
     pub description: Option<String>,
     /// Total size of the contents in bytes.
     #[serde(default)]
     pub size: Option<u64>,
-    /// Path from the root.
+    /// A list of parent folders for an item.
     #[serde(default)]
     pub path_collection: Option<PathCollection>,
-    /// Creator.
+    /// The user who created this folder.
     #[serde(default)]
     pub created_by: Option<UserMini>,
-    /// Last modifier.
+    /// The user who last modified this folder.
     #[serde(default)]
     pub modified_by: Option<UserMini>,
-    /// Owner.
+    /// The user who owns this folder.
     #[serde(default)]
     pub owned_by: Option<UserMini>,
-    /// When trashed.
+    /// The time at which this folder was put in the trash.
     #[serde(default)]
     pub trashed_at: Option<Timestamp>,
-    /// When purged from the trash.
+    /// The time at which this folder is expected to be purged from the trash.
     #[serde(default)]
     pub purged_at: Option<Timestamp>,
-    /// Shared link.
+    /// Shared links provide direct, read-only access to files or folder on Box.
     #[serde(default)]
     pub shared_link: Option<SharedLink>,
     /// Parent folder (null for the root).
     #[serde(default)]
     pub parent: Option<FolderMini>,
-    /// Status.
+    /// Defines if this item has been deleted or not.
     #[serde(default)]
     pub item_status: Option<ItemStatus>,
-    /// Tags.
+    /// The tags for this item. These tags are shown in the Box web app and mobile apps next to
+    /// an item.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
     /// Permissions of the current user.

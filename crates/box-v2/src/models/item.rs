@@ -87,33 +87,41 @@ pub struct SharedLinkPermissions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SharedLink {
-    /// The link.
+    /// The URL that can be used to access the item on Box.
     pub url: String,
-    /// Direct download URL.
+    /// A URL that can be used to download the file. This URL can be used in a browser to
+    /// download the file. This URL includes the file extension so that the file will be saved
+    /// with the right file type.
     #[serde(default)]
     pub download_url: Option<String>,
-    /// Vanity URL.
+    /// The "Custom URL" that can also be used to preview the item on Box.  Custom URLs can only
+    /// be created or modified in the Box Web application.
     #[serde(default)]
     pub vanity_url: Option<String>,
     /// Access level (`open`, `company`, `collaborators`, or a new value).
     #[serde(default)]
     pub access: Option<String>,
-    /// Effective access level.
+    /// The effective access level for the shared link. This can be a more restrictive access
+    /// level than the value in the `access` field when the enterprise settings restrict the
+    /// allowed access levels.
     #[serde(default)]
     pub effective_access: Option<String>,
-    /// When the link expires.
+    /// The date and time when this link will be unshared. This field can only be set by users
+    /// with paid accounts.
     #[serde(default)]
     pub unshared_at: Option<Timestamp>,
-    /// Whether a password is set.
+    /// Defines if the shared link requires a password to access the item.
     #[serde(default)]
     pub is_password_enabled: Option<bool>,
-    /// Permissions.
+    /// Defines if this link allows a user to preview, edit, and download an item. These
+    /// permissions refer to the shared link only and do not supersede permissions applied to
+    /// the item itself.
     #[serde(default)]
     pub permissions: Option<SharedLinkPermissions>,
-    /// Downloads.
+    /// The number of times this item has been downloaded.
     #[serde(default)]
     pub download_count: Option<u64>,
-    /// Previews.
+    /// The number of times this item has been previewed.
     #[serde(default)]
     pub preview_count: Option<u64>,
 }
@@ -142,27 +150,28 @@ impl From<SharedLink> for box_core::SharedLink {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WebLink {
-    /// Id.
+    /// The unique identifier for this web link.
     pub id: WebLinkId,
-    /// Etag.
+    /// The entity tag of this web link. Used with `If-Match` headers.
     #[serde(default)]
     pub etag: Option<String>,
-    /// Name.
+    /// The name of the web link.
     #[serde(default)]
     pub name: Option<String>,
-    /// Target URL.
+    /// The URL this web link points to.
     #[serde(default)]
     pub url: Option<String>,
-    /// Parent.
+    /// The parent object the web link belongs to.
     #[serde(default)]
     pub parent: Option<FolderMini>,
-    /// Description.
+    /// The description accompanying the web link. This is visible within the Box web
+    /// application.
     #[serde(default)]
     pub description: Option<String>,
-    /// Created.
+    /// When this web link was created on Box's servers.
     #[serde(default)]
     pub created_at: Option<Timestamp>,
-    /// Modified.
+    /// When this web link was last updated on Box's servers.
     #[serde(default)]
     pub modified_at: Option<Timestamp>,
 }

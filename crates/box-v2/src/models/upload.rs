@@ -38,14 +38,16 @@ pub struct UploadSessionEndpoints {
 pub struct UploadSession {
     /// The session's id.
     pub id: String,
-    /// When it expires.
+    /// The date and time when this session expires.
     #[serde(default)]
     pub session_expires_at: Option<Timestamp>,
-    /// The part size the server chose.
+    /// The part size the server chose: every part but the last must be this size.
     pub part_size: u64,
-    /// How many parts.
+    /// The total number of parts expected in this upload session, as determined by the file
+    /// size and part size.
     pub total_parts: u64,
-    /// Parts processed so far.
+    /// The number of parts that have been uploaded and processed by the server. This starts at
+    /// `0`.
     #[serde(default)]
     pub num_parts_processed: Option<u64>,
     /// The session's URLs.
@@ -58,9 +60,10 @@ pub struct UploadSession {
 pub struct UploadPart {
     /// The part's id.
     pub part_id: String,
-    /// Offset in the file.
+    /// The offset of the chunk within the file in bytes. The lower bound of the position of the
+    /// chunk within the file.
     pub offset: u64,
-    /// Size in bytes.
+    /// The size of the chunk in bytes.
     pub size: u64,
     /// SHA-1 of the part, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 pub struct UserMini {
     /// The user's id.
     pub id: UserId,
-    /// Display name.
+    /// The display name of this user.
     #[serde(default)]
     pub name: Option<String>,
-    /// Login email.
+    /// The primary email address of this user.
     #[serde(default)]
     pub login: Option<String>,
 }
@@ -48,46 +48,46 @@ pub enum UserStatus {
 pub struct User {
     /// The user's id.
     pub id: UserId,
-    /// Display name.
+    /// The display name of this user.
     #[serde(default)]
     pub name: Option<String>,
-    /// Login email.
+    /// The primary email address of this user.
     #[serde(default)]
     pub login: Option<String>,
-    /// Created.
+    /// When the user object was created.
     #[serde(default)]
     pub created_at: Option<Timestamp>,
-    /// Last modified.
+    /// When the user object was last modified.
     #[serde(default)]
     pub modified_at: Option<Timestamp>,
     /// Language (ISO 639-1).
     #[serde(default)]
     pub language: Option<String>,
-    /// Time zone.
+    /// The user's timezone.
     #[serde(default)]
     pub timezone: Option<String>,
     /// Quota in bytes (-1 unlimited is reported as a huge number by Box).
     #[serde(default)]
     pub space_amount: Option<i64>,
-    /// Used bytes.
+    /// The amount of space in use by the user.
     #[serde(default)]
     pub space_used: Option<i64>,
-    /// Largest upload in bytes.
+    /// The maximum individual file size in bytes the user can have.
     #[serde(default)]
     pub max_upload_size: Option<i64>,
-    /// Account status.
+    /// The user's account status.
     #[serde(default)]
     pub status: Option<UserStatus>,
-    /// Job title.
+    /// The user’s job title.
     #[serde(default)]
     pub job_title: Option<String>,
-    /// Phone.
+    /// The user’s phone number.
     #[serde(default)]
     pub phone: Option<String>,
-    /// Address.
+    /// The user’s address.
     #[serde(default)]
     pub address: Option<String>,
-    /// Avatar URL.
+    /// URL of the user’s avatar image.
     #[serde(default)]
     pub avatar_url: Option<String>,
 }
