@@ -4,12 +4,8 @@
 use box_emulator::Emulator;
 use reqwest::Client;
 
-fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(&xml[start..end])
-}
+mod support;
+use support::tag;
 
 #[tokio::test]
 async fn the_v1_approval_page_needs_the_password_of_a_user_with_one() {

@@ -7,22 +7,11 @@ use std::time::Duration;
 
 use box_emulator::admin::AppSpec;
 use box_emulator::{Emulator, EmulatorHandle};
-use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
+use reqwest::Client;
+use serde_json::json;
 
-async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = req.send().await.unwrap();
-    let s = r.status();
-    let text = r.text().await.unwrap();
-    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-fn no_redirects() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+mod support;
+use support::{call, http, oauth_token, tag};
 
 async fn realtime_url(emu: &EmulatorHandle, token: &str) -> String {
     let (s, opts) = call(
@@ -96,15 +85,6 @@ async fn other_users_profiles_are_refused() {
     assert_eq!(v["login"], "other@example.com");
 }
 
-async fn token(emu: &EmulatorHandle, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    call(
-        Client::new()
-            .post(format!("{}/token", emu.oauth_url()))
-            .form(form),
-    )
-    .await
-}
-
 /// One app cannot revoke another app's token.
 #[tokio::test]
 async fn only_the_owning_app_revokes_a_token() {
@@ -112,7 +92,7 @@ async fn only_the_owning_app_revokes_a_token() {
     let mine = emu.register_app(AppSpec::default()).unwrap();
     let theirs = emu.register_app(AppSpec::default()).unwrap();
     let user = emu.default_user();
-    let (s, t) = token(
+    let (s, t) = oauth_token(
         &emu,
         &[
             ("grant_type", "client_credentials"),
@@ -158,7 +138,7 @@ async fn authorize_without_registered_redirects_stays_on_this_machine() {
     let emu = Emulator::builder().start().await.unwrap();
     let app = emu.register_app(AppSpec::default()).unwrap();
     let authorize = |redirect: &str| {
-        no_redirects()
+        http()
             .get(format!("{}/authorize", emu.oauth_url()))
             .query(&[
                 ("response_type", "code"),
@@ -194,9 +174,9 @@ async fn authorize_without_registered_redirects_stays_on_this_machine() {
         ("client_secret", app.client_secret.as_str()),
         ("redirect_uri", "http://127.0.0.1:8765/cb"),
     ];
-    let (s, v) = token(&emu, &form).await;
+    let (s, v) = oauth_token(&emu, &form).await;
     assert_eq!(s, 200, "{v}");
-    let (s, v) = token(&emu, &form).await;
+    let (s, v) = oauth_token(&emu, &form).await;
     assert_eq!(s, 400, "a code was used twice: {v}");
     assert_eq!(emu.counters()["pending_auth_codes"], 0);
 }
@@ -270,13 +250,6 @@ async fn comments_cannot_be_deleted_after_access_is_lost() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
-}
-
-fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(&xml[start..end])
 }
 
 /// Adding someone as a v1 friend (no consent needed) does not reveal the

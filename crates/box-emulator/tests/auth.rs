@@ -7,31 +7,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use box_emulator::admin::AppSpec;
 use box_emulator::{Emulator, EmulatorHandle, FaultConfig};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+mod support;
+use support::{http, oauth_token};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/emulator");
 
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn token(emu: &EmulatorHandle, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let r = client()
-        .post(format!("{}/token", emu.oauth_url()))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn me(emu: &EmulatorHandle, access: &str) -> StatusCode {
-    client()
+    http()
         .get(format!("{}/users/me", emu.api_url()))
         .bearer_auth(access)
         .send()
@@ -51,7 +36,7 @@ async fn authorization_code_and_rotating_refresh_tokens() {
             ..AppSpec::default()
         })
         .unwrap();
-    let r = client()
+    let r = http()
         .get(format!(
             "{}/authorize?response_type=code&client_id=cid&redirect_uri=http://localhost:9999/cb&state=xyz",
             emu.oauth_url()
@@ -66,7 +51,7 @@ async fn authorization_code_and_rotating_refresh_tokens() {
     assert_eq!(q["state"], "xyz");
     let code = q["code"].clone();
 
-    let (s, bad) = token(
+    let (s, bad) = oauth_token(
         &emu,
         &[
             ("grant_type", "authorization_code"),
@@ -78,7 +63,7 @@ async fn authorization_code_and_rotating_refresh_tokens() {
     .await;
     assert_eq!(s, 400);
     assert_eq!(bad["error"], "invalid_client");
-    let (s, t1) = token(
+    let (s, t1) = oauth_token(
         &emu,
         &[
             ("grant_type", "authorization_code"),
@@ -93,7 +78,7 @@ async fn authorization_code_and_rotating_refresh_tokens() {
     assert_eq!(t1["expires_in"], 3600);
     assert_eq!(me(&emu, t1["access_token"].as_str().unwrap()).await, 200);
     // Codes are single use.
-    let (s, e) = token(
+    let (s, e) = oauth_token(
         &emu,
         &[
             ("grant_type", "authorization_code"),
@@ -107,7 +92,7 @@ async fn authorization_code_and_rotating_refresh_tokens() {
     assert_eq!(e["error"], "invalid_grant");
 
     let r1 = t1["refresh_token"].as_str().unwrap().to_string();
-    let (s, t2) = token(
+    let (s, t2) = oauth_token(
         &emu,
         &[
             ("grant_type", "refresh_token"),
@@ -120,7 +105,7 @@ async fn authorization_code_and_rotating_refresh_tokens() {
     assert_eq!(s, 200);
     let r2 = t2["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(r1, r2);
-    let (s, e) = token(
+    let (s, e) = oauth_token(
         &emu,
         &[
             ("grant_type", "refresh_token"),
@@ -136,7 +121,7 @@ async fn authorization_code_and_rotating_refresh_tokens() {
 
     // Revoke kills the access token.
     let a2 = t2["access_token"].as_str().unwrap().to_string();
-    let r = client()
+    let r = http()
         .post(format!("{}/revoke", emu.oauth_url()))
         .form(&[
             ("client_id", "cid"),
@@ -161,7 +146,7 @@ async fn client_credentials_and_forced_expiry() {
         .await
         .unwrap();
     let app = emu.register_app(AppSpec::default()).unwrap();
-    let (s, t) = token(
+    let (s, t) = oauth_token(
         &emu,
         &[
             ("grant_type", "client_credentials"),
@@ -178,7 +163,7 @@ async fn client_credentials_and_forced_expiry() {
     let access = t["access_token"].as_str().unwrap().to_string();
     assert_eq!(me(&emu, &access).await, 200);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let r = client()
+    let r = http()
         .get(format!("{}/users/me", emu.api_url()))
         .bearer_auth(&access)
         .send()
@@ -187,7 +172,7 @@ async fn client_credentials_and_forced_expiry() {
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key("www-authenticate"));
 
-    let (s, t) = token(
+    let (s, t) = oauth_token(
         &emu,
         &[
             ("grant_type", "client_credentials"),
@@ -199,7 +184,7 @@ async fn client_credentials_and_forced_expiry() {
     )
     .await;
     assert_eq!(s, 200);
-    let r = client()
+    let r = http()
         .get(format!("{}/users/me", emu.api_url()))
         .bearer_auth(t["access_token"].as_str().unwrap())
         .send()
@@ -209,7 +194,7 @@ async fn client_credentials_and_forced_expiry() {
     assert_eq!(who["id"], app.service_user.to_string());
     // The service account may act as a user with As-User; a user token may not.
     let service = t["access_token"].as_str().unwrap().to_string();
-    let r = client()
+    let r = http()
         .get(format!("{}/users/me", emu.api_url()))
         .bearer_auth(&service)
         .header("as-user", emu.default_user())
@@ -218,7 +203,7 @@ async fn client_credentials_and_forced_expiry() {
         .unwrap();
     let who: Value = r.json().await.unwrap();
     assert_eq!(who["id"], emu.default_user());
-    let r = client()
+    let r = http()
         .get(format!("{}/users/me", emu.api_url()))
         .bearer_auth(emu.developer_token(&emu.default_user()).unwrap())
         .header("as-user", app.service_user.to_string())
@@ -262,7 +247,7 @@ async fn jwt_bearer_grant() {
         let app = app.clone();
         let emu_url = emu.oauth_url();
         async move {
-            let r = client()
+            let r = http()
                 .post(format!("{emu_url}/token"))
                 .form(&[
                     ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),

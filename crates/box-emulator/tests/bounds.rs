@@ -9,45 +9,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use box_emulator::{Emulator, EmulatorHandle};
-use reqwest::{Client, StatusCode};
+use reqwest::Client;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = req.send().await.unwrap();
-    let s = r.status();
-    let text = r.text().await.unwrap();
-    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-fn form(name: &str, parent: &str, bytes: &[u8]) -> reqwest::multipart::Form {
-    reqwest::multipart::Form::new()
-        .text(
-            "attributes",
-            json!({"name": name, "parent": {"id": parent}}).to_string(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-        )
-}
-
-async fn upload_to(
-    emu: &EmulatorHandle,
-    token: &str,
-    parent: &str,
-    name: &str,
-    bytes: &[u8],
-) -> (StatusCode, Value) {
-    call(
-        Client::new()
-            .post(format!("{}/files/content", emu.upload_url()))
-            .bearer_auth(token)
-            .multipart(form(name, parent, bytes)),
-    )
-    .await
-}
+mod support;
+use support::{call, sha1_hex, tag, try_upload, upload_form, v1_rest};
 
 /// Resident memory of this process (the in-process server included), in KiB.
 fn rss_kib() -> u64 {
@@ -148,16 +116,16 @@ async fn files_above_the_upload_limit_are_refused() {
         .unwrap();
     let t = emu.default_token().to_string();
     let http = Client::new();
-    let (s, v) = upload_to(&emu, &t, "0", "big.bin", &[7u8; 1001]).await;
+    let (s, v) = try_upload(&emu, &t, "0", "big.bin", &[7u8; 1001]).await;
     assert_eq!(s, 413, "{v}");
     assert_eq!(v["code"], "file_size_limit_exceeded", "{v}");
-    let (s, v) = upload_to(&emu, &t, "0", "fits.bin", &[7u8; 1000]).await;
+    let (s, v) = try_upload(&emu, &t, "0", "fits.bin", &[7u8; 1000]).await;
     assert_eq!(s, 201, "{v}");
     let fid = v["entries"][0]["id"].as_str().unwrap().to_string();
     let (s, v) = call(
         http.post(format!("{}/files/{fid}/content", emu.upload_url()))
             .bearer_auth(&t)
-            .multipart(form("fits.bin", "0", &[8u8; 2000])),
+            .multipart(upload_form("fits.bin", "0", &[8u8; 2000])),
     )
     .await;
     assert_eq!(s, 413, "{v}");
@@ -241,13 +209,6 @@ fn blob_names(dir: &Path) -> Vec<String> {
     out
 }
 
-fn sha1_hex(bytes: &[u8]) -> String {
-    Sha1::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Uploads the store refuses (a name in use, a missing parent, a wrong
 /// `Content-MD5`, a v1 upload over an existing name, a version of a file
 /// the caller cannot write) leave no blob on disk.
@@ -260,7 +221,7 @@ async fn refused_uploads_leave_no_blob() {
         .await
         .unwrap();
     let t = emu.default_token().to_string();
-    let (s, v) = upload_to(&emu, &t, "0", "taken.txt", b"first").await;
+    let (s, v) = try_upload(&emu, &t, "0", "taken.txt", b"first").await;
     assert_eq!(s, 201, "{v}");
     let fid = v["entries"][0]["id"].as_str().unwrap().to_string();
     let refused: Vec<&[u8]> = vec![
@@ -270,16 +231,16 @@ async fn refused_uploads_leave_no_blob() {
         b"refused: v1 name in use",
         b"refused: version by a stranger",
     ];
-    let (s, v) = upload_to(&emu, &t, "0", "taken.txt", refused[0]).await;
+    let (s, v) = try_upload(&emu, &t, "0", "taken.txt", refused[0]).await;
     assert_eq!(s, 409, "{v}");
-    let (s, v) = upload_to(&emu, &t, "987654321", "new.txt", refused[1]).await;
+    let (s, v) = try_upload(&emu, &t, "987654321", "new.txt", refused[1]).await;
     assert_eq!(s, 404, "{v}");
     let (s, v) = call(
         Client::new()
             .post(format!("{}/files/content", emu.upload_url()))
             .bearer_auth(&t)
             .header("content-md5", "0000000000000000000000000000000000000000")
-            .multipart(form("md5.txt", "0", refused[2])),
+            .multipart(upload_form("md5.txt", "0", refused[2])),
     )
     .await;
     assert_eq!(s, 412, "{v}");
@@ -299,7 +260,7 @@ async fn refused_uploads_leave_no_blob() {
         Client::new()
             .post(format!("{}/files/{fid}/content", emu.upload_url()))
             .bearer_auth(&stranger)
-            .multipart(form("taken.txt", "0", refused[4])),
+            .multipart(upload_form("taken.txt", "0", refused[4])),
     )
     .await;
     assert_eq!(s, 404, "{v}");
@@ -383,7 +344,7 @@ async fn a_viewer_cannot_open_version_sessions() {
     .await;
     assert_eq!(s, 201, "{f}");
     let folder = f["id"].as_str().unwrap().to_string();
-    let (s, v) = upload_to(&emu, &owner, &folder, "doc.txt", b"original").await;
+    let (s, v) = try_upload(&emu, &owner, &folder, "doc.txt", b"original").await;
     assert_eq!(s, 201, "{v}");
     let fid = v["entries"][0]["id"].as_str().unwrap().to_string();
     let (_, viewer) = emu.create_user("Viewer", "viewer@example.com").unwrap();
@@ -454,7 +415,7 @@ async fn parts_after_commit_are_refused() {
 async fn v1_search_with_a_huge_page_is_empty() {
     let emu = Emulator::builder().start().await.unwrap();
     let t = emu.default_token().to_string();
-    let (s, v) = upload_to(&emu, &t, "0", "needle.txt", b"n").await;
+    let (s, v) = try_upload(&emu, &t, "0", "needle.txt", b"n").await;
     assert_eq!(s, 201, "{v}");
     let r = Client::new()
         .get(format!("{}/rest", emu.v1_url()))
@@ -560,25 +521,6 @@ async fn half_open_connections_are_dropped() {
     );
 }
 
-async fn v1(emu: &EmulatorHandle, query: &[(&str, &str)]) -> String {
-    Client::new()
-        .get(format!("{}/rest", emu.v1_url()))
-        .query(query)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(&xml[start..end])
-}
-
 /// v1 tickets expire, and a flood of `get_ticket` keeps a bounded number.
 #[tokio::test]
 async fn v1_tickets_expire_and_stay_bounded() {
@@ -587,7 +529,7 @@ async fn v1_tickets_expire_and_stay_bounded() {
         .start()
         .await
         .unwrap();
-    let r = v1(&emu, &[("action", "get_ticket"), ("api_key", "k")]).await;
+    let r = v1_rest(&emu, &[("action", "get_ticket"), ("api_key", "k")]).await;
     let ticket = tag(&r, "ticket").unwrap().to_string();
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let page = Client::new()
@@ -604,7 +546,7 @@ async fn v1_tickets_expire_and_stay_bounded() {
         let emu = emu.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..2_500 {
-                let r = v1(&emu, &[("action", "get_ticket"), ("api_key", "k")]).await;
+                let r = v1_rest(&emu, &[("action", "get_ticket"), ("api_key", "k")]).await;
                 assert!(r.contains("get_ticket_ok"), "{r}");
             }
         }));
@@ -618,7 +560,7 @@ async fn v1_tickets_expire_and_stay_bounded() {
         "{held} tickets held after 20,000 get_ticket"
     );
     // The newest still works.
-    let r = v1(&emu, &[("action", "get_ticket"), ("api_key", "k")]).await;
+    let r = v1_rest(&emu, &[("action", "get_ticket"), ("api_key", "k")]).await;
     let ticket = tag(&r, "ticket").unwrap().to_string();
     let page = Client::new()
         .get(format!("{}/auth/{ticket}", emu.v1_url()))

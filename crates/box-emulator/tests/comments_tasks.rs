@@ -3,22 +3,13 @@
 //! included), across an owner, a viewer collaborator and a stranger, and
 //! across a restart.
 
-use std::time::Duration;
-
 use box_emulator::{Emulator, EmulatorHandle};
-use box_v2::auth::DeveloperToken;
 use box_v2::Client;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-fn client(emu: &EmulatorHandle, token: &str) -> Client {
-    Client::builder()
-        .base_url(&emu.base_url())
-        .timeout(Duration::from_secs(30))
-        .auth(DeveloperToken::new(token))
-        .build()
-        .unwrap()
-}
+mod support;
+use support::{sdk, upload};
 
 async fn send(
     c: &Client,
@@ -51,29 +42,6 @@ async fn status_of(c: &Client, method: Method, path: &str, body: Option<Value>) 
     }
 }
 
-async fn upload(emu: &EmulatorHandle, token: &str, name: &str) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text(
-            "attributes",
-            json!({"name": name, "parent": {"id": "0"}}).to_string(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name(name.to_string()),
-        );
-    let v: Value = reqwest::Client::new()
-        .post(format!("{}/files/content", emu.upload_url()))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["entries"][0]["id"].as_str().unwrap().to_string()
-}
-
 struct People {
     owner: Client,
     viewer: Client,
@@ -88,7 +56,7 @@ async fn people(emu: &EmulatorHandle, file: &str) -> People {
     let (s, st) = emu
         .create_user("Stan Stranger", "stan@example.com")
         .unwrap();
-    let owner = client(emu, emu.default_token());
+    let owner = sdk(emu, emu.default_token());
     ok(
         &owner,
         Method::POST,
@@ -99,8 +67,8 @@ async fn people(emu: &EmulatorHandle, file: &str) -> People {
     .await;
     People {
         owner,
-        viewer: client(emu, &vt),
-        stranger: client(emu, &st),
+        viewer: sdk(emu, &vt),
+        stranger: sdk(emu, &st),
         viewer_id: v.id.to_string(),
         viewer_login: v.login,
         stranger_id: s.id.to_string(),
@@ -125,7 +93,7 @@ async fn event_types(c: &Client) -> Vec<(String, String)> {
 #[tokio::test]
 async fn comments_replies_edits_and_permissions() {
     let emu = Emulator::builder().start().await.unwrap();
-    let file = upload(&emu, emu.default_token(), "plan.txt").await;
+    let file = upload(&emu, emu.default_token(), "0", "plan.txt", b"hello").await;
     let p = people(&emu, &file).await;
 
     let top = ok(
@@ -284,7 +252,7 @@ async fn comments_replies_edits_and_permissions() {
 #[tokio::test]
 async fn tasks_assignments_and_completion_rules() {
     let emu = Emulator::builder().start().await.unwrap();
-    let file = upload(&emu, emu.default_token(), "contract.pdf").await;
+    let file = upload(&emu, emu.default_token(), "0", "contract.pdf", b"hello").await;
     let p = people(&emu, &file).await;
 
     // A viewer cannot create tasks; the owner can.
@@ -455,8 +423,8 @@ async fn tasks_assignments_and_completion_rules() {
 #[tokio::test]
 async fn favorites_and_recent_items() {
     let emu = Emulator::builder().start().await.unwrap();
-    let a = upload(&emu, emu.default_token(), "a.txt").await;
-    let b = upload(&emu, emu.default_token(), "b.txt").await;
+    let a = upload(&emu, emu.default_token(), "0", "a.txt", b"hello").await;
+    let b = upload(&emu, emu.default_token(), "0", "b.txt", b"hello").await;
     let p = people(&emu, &a).await;
 
     let cols = ok(&p.owner, Method::GET, "/collections", None).await;
@@ -579,8 +547,8 @@ async fn comments_tasks_and_favorites_survive_a_restart() {
         .await
         .unwrap();
     let token = emu.default_token().to_string();
-    let file = upload(&emu, &token, "kept.txt").await;
-    let c = client(&emu, &token);
+    let file = upload(&emu, &token, "0", "kept.txt", b"hello").await;
+    let c = sdk(&emu, &token);
     let comment = ok(
         &c,
         Method::POST,
@@ -632,7 +600,7 @@ async fn comments_tasks_and_favorites_survive_a_restart() {
         .start()
         .await
         .unwrap();
-    let c = client(&emu, &token);
+    let c = sdk(&emu, &token);
     let got = ok(
         &c,
         Method::GET,

@@ -2,51 +2,11 @@
 
 use std::time::Duration;
 
-use box_emulator::{Emulator, EmulatorHandle};
-use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
+use box_emulator::Emulator;
+use serde_json::json;
 
-fn client() -> Client {
-    Client::new()
-}
-
-/// A client sending the emulator's admin secret.
-fn admin_client(emu: &EmulatorHandle) -> Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "x-box-emulator-admin-secret",
-        emu.admin_secret().parse().unwrap(),
-    );
-    Client::builder().default_headers(headers).build().unwrap()
-}
-
-async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = req.send().await.unwrap();
-    let s = r.status();
-    let text = r.text().await.unwrap();
-    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn upload(emu: &EmulatorHandle, token: &str, name: &str, bytes: &[u8]) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text(
-            "attributes",
-            json!({"name": name, "parent": {"id": "0"}}).to_string(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-        );
-    let (s, v) = call(
-        client()
-            .post(format!("{}/files/content", emu.upload_url()))
-            .bearer_auth(token)
-            .multipart(form),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    v["entries"][0]["id"].as_str().unwrap().to_string()
-}
+mod support;
+use support::{admin_client, call, client, upload};
 
 #[tokio::test]
 async fn events_and_long_poll() {
@@ -78,7 +38,7 @@ async fn events_and_long_poll() {
     // A change wakes the poll.
     let poll = tokio::spawn(call(client().get(format!("{url}&stream_position={pos}"))));
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let id = upload(&emu, &t, "ev.txt", b"e").await;
+    let id = upload(&emu, &t, "0", "ev.txt", b"e").await;
     let (_, msg) = poll.await.unwrap();
     assert_eq!(msg["message"], "new_change");
     let (_, ev) = call(
@@ -105,7 +65,7 @@ async fn shared_links_versions_copy_preflight() {
     let emu = Emulator::builder().start().await.unwrap();
     let t = emu.default_token().to_string();
     let api = emu.api_url();
-    let id = upload(&emu, &t, "doc.txt", b"one").await;
+    let id = upload(&emu, &t, "0", "doc.txt", b"one").await;
     let (s, f) = call(
         client()
             .put(format!("{api}/files/{id}?fields=shared_link"))
@@ -329,7 +289,7 @@ async fn seed_conflict_error_keeps_shared_link_secrets_out() {
         .await
         .unwrap();
     let t = emu.default_token().to_string();
-    let id = upload(&emu, &t, "top.txt", b"mine").await;
+    let id = upload(&emu, &t, "0", "top.txt", b"mine").await;
     let (s, f) = call(
         client()
             .put(format!("{}/files/{id}", emu.api_url()))
@@ -369,7 +329,7 @@ async fn events_after_the_largest_stream_position() {
         .await
         .unwrap();
     let t = emu.default_token().to_string();
-    upload(&emu, &t, "ev.txt", b"e").await;
+    upload(&emu, &t, "0", "ev.txt", b"e").await;
     let max = u64::MAX.to_string();
     let (s, ev) = call(
         client()
@@ -498,7 +458,14 @@ async fn long_poll_ignores_other_users_changes() {
         };
         let poll = tokio::spawn(call(client().get(poll_url)));
         tokio::time::sleep(Duration::from_millis(50)).await;
-        upload(&emu, &other, &format!("theirs-{with_position}.txt"), b"x").await;
+        upload(
+            &emu,
+            &other,
+            "0",
+            &format!("theirs-{with_position}.txt"),
+            b"x",
+        )
+        .await;
         emu.developer_token(&emu.default_user()).unwrap();
         let (_, msg) = poll.await.unwrap();
         assert_eq!(msg["message"], "reconnect", "with_position={with_position}");
@@ -512,7 +479,7 @@ async fn trash_event_shows_the_trashed_item() {
     let emu = Emulator::builder().start().await.unwrap();
     let t = emu.default_token().to_string();
     let api = emu.api_url();
-    let id = upload(&emu, &t, "gone.txt", b"g").await;
+    let id = upload(&emu, &t, "0", "gone.txt", b"g").await;
     let (_, now) = call(
         client()
             .get(format!("{api}/events?stream_position=now"))

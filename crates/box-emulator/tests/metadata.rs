@@ -5,27 +5,17 @@
 //! ILIKE, ordering, marker paging), across an owner, a viewer collaborator
 //! and a stranger, and across a restart.
 
-use std::time::Duration;
-
-use box_emulator::{Emulator, EmulatorHandle};
-use box_v2::auth::DeveloperToken;
+use box_emulator::Emulator;
 use box_v2::generated::models::{
     CreateMetadataTemplateBody, MetadataQuery, UpdateMetadataInstanceOnFileBodyItem,
     UpdateMetadataTemplateBodyItem,
 };
-use box_v2::Client;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-fn client(emu: &EmulatorHandle, token: &str) -> Client {
-    Client::builder()
-        .base_url(&emu.base_url())
-        .timeout(Duration::from_secs(30))
-        .auth(DeveloperToken::new(token))
-        .build()
-        .unwrap()
-}
+mod support;
+use support::{raw, sdk, status, upload};
 
 fn typed<T: DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v).unwrap()
@@ -33,40 +23,6 @@ fn typed<T: DeserializeOwned>(v: Value) -> T {
 
 fn map(v: Value) -> std::collections::BTreeMap<String, Value> {
     typed(v)
-}
-
-fn status<T: std::fmt::Debug>(r: box_core::Result<T>) -> u16 {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e.status().unwrap_or(0),
-    }
-}
-
-async fn raw(c: &Client, method: Method, path: &str, body: Value) -> Value {
-    c.request(method, path).json(&body).send().await.unwrap()
-}
-
-async fn upload(emu: &EmulatorHandle, token: &str, parent: &str, name: &str) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text(
-            "attributes",
-            json!({"name": name, "parent": {"id": parent}}).to_string(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name(name.to_string()),
-        );
-    let v: Value = reqwest::Client::new()
-        .post(format!("{}/files/content", emu.upload_url()))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["entries"][0]["id"].as_str().unwrap().to_string()
 }
 
 fn contract_template() -> CreateMetadataTemplateBody {
@@ -90,9 +46,9 @@ async fn templates_instances_and_queries_through_generated_methods() {
     let (_, st_token) = emu
         .create_user("Stan Stranger", "stan@example.com")
         .unwrap();
-    let owner = client(&emu, &token);
-    let viewer = client(&emu, &vi_token);
-    let stranger = client(&emu, &st_token);
+    let owner = sdk(&emu, &token);
+    let viewer = sdk(&emu, &vi_token);
+    let stranger = sdk(&emu, &st_token);
 
     // A template: created, read by name and by id, listed.
     let t = owner
@@ -176,7 +132,7 @@ async fn templates_instances_and_queries_through_generated_methods() {
         &owner,
         Method::POST,
         "/folders",
-        json!({"name": "Contracts", "parent": {"id": "0"}}),
+        Some(json!({"name": "Contracts", "parent": {"id": "0"}})),
     )
     .await["id"]
         .as_str()
@@ -186,8 +142,8 @@ async fn templates_instances_and_queries_through_generated_methods() {
         &owner,
         Method::POST,
         "/collaborations",
-        json!({"item": {"type": "folder", "id": folder},
-               "accessible_by": {"type": "user", "id": vi.id.to_string()}, "role": "viewer"}),
+        Some(json!({"item": {"type": "folder", "id": folder},
+               "accessible_by": {"type": "user", "id": vi.id.to_string()}, "role": "viewer"})),
     )
     .await;
     let rows = [
@@ -204,7 +160,7 @@ async fn templates_instances_and_queries_through_generated_methods() {
     ];
     let mut files = Vec::new();
     for (name, customer, amount, signed, stage) in rows {
-        let id = upload(&emu, &token, &folder, name).await;
+        let id = upload(&emu, &token, &folder, name, b"x").await;
         let inst = owner
             .metadata_instances_files()
             .create_metadata_instance_on_file(id.as_str(), "enterprise", "contract")
@@ -229,7 +185,7 @@ async fn templates_instances_and_queries_through_generated_methods() {
         .send()
         .await;
     assert_eq!(status(dup), 409);
-    let extra = upload(&emu, &token, &folder, "e.pdf").await;
+    let extra = upload(&emu, &token, &folder, "e.pdf", b"x").await;
     for bad in [
         json!({"stage": "signed"}),
         json!({"amount": "lots"}),
@@ -484,14 +440,14 @@ async fn metadata_survives_a_restart() {
         .await
         .unwrap();
     let token = emu.default_token().to_string();
-    let owner = client(&emu, &token);
+    let owner = sdk(&emu, &token);
     owner
         .metadata_templates()
         .create_metadata_template(contract_template())
         .send()
         .await
         .unwrap();
-    let file = upload(&emu, &token, "0", "kept.pdf").await;
+    let file = upload(&emu, &token, "0", "kept.pdf", b"x").await;
     owner
         .metadata_instances_files()
         .create_metadata_instance_on_file(file.as_str(), "enterprise", "contract")
@@ -506,7 +462,7 @@ async fn metadata_survives_a_restart() {
         .start()
         .await
         .unwrap();
-    let owner = client(&emu, &token);
+    let owner = sdk(&emu, &token);
     let inst = owner
         .metadata_instances_files()
         .get_metadata_instance_on_file(file.as_str(), "enterprise", "contract")

@@ -9,6 +9,9 @@ use box_emulator::Emulator;
 use reqwest::Client;
 use serde_json::{json, Value};
 
+mod support;
+use support::{fetch, root_names};
+
 async fn upload(
     client: &Client,
     upload_url: &str,
@@ -31,37 +34,6 @@ async fn upload(
         .multipart(form)
         .send()
         .await
-}
-
-async fn root_names(client: &Client, api: &str, token: &str) -> Vec<String> {
-    let v: Value = client
-        .get(format!("{api}/folders/0/items"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-async fn fetch(client: &Client, api: &str, token: &str, id: &str) -> Vec<u8> {
-    client
-        .get(format!("{api}/files/{id}/content"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec()
 }
 
 #[tokio::test]
@@ -120,10 +92,7 @@ async fn state_survives_restart() {
         .unwrap();
     assert_eq!(after["etag"], before["etag"]);
     assert_eq!(after["description"], "kept");
-    assert_eq!(
-        fetch(&client, &emu.api_url(), &token, &id).await,
-        b"version two"
-    );
+    assert_eq!(fetch(&emu.api_url(), &token, &id).await, b"version two");
     let versions: Value = client
         .get(format!("{}/files/{id}/versions", emu.api_url()))
         .bearer_auth(&token)
@@ -247,8 +216,8 @@ async fn kill_during_upload_leaves_nothing_half_written() {
     assert!(res.is_err() || !res.unwrap().status().is_success());
 
     let mut p2 = spawn(dir.path());
-    assert_eq!(root_names(&client, &p2.api, &p2.token).await, ["done.txt"]);
-    assert_eq!(fetch(&client, &p2.api, &p2.token, &done_id).await, done);
+    assert_eq!(root_names(&p2.api, &p2.token).await, ["done.txt"]);
+    assert_eq!(fetch(&p2.api, &p2.token, &done_id).await, done);
     // No temporary leftovers, and only the acknowledged blob on disk.
     let tmp = dir.path().join("blobs/tmp");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
@@ -340,10 +309,7 @@ async fn upload_session_resumes_after_restart() {
         .await
         .unwrap();
     let fid = done["entries"][0]["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        fetch(&client, &emu.api_url(), &token, &fid).await,
-        b"abcdef"
-    );
+    assert_eq!(fetch(&emu.api_url(), &token, &fid).await, b"abcdef");
     assert!(!dir.path().join("blobs/sessions").join(&id).exists());
 }
 
@@ -418,8 +384,8 @@ async fn a_commit_killed_after_its_transaction_answers_the_retry_with_the_file()
         ids.push(v["entries"][0]["id"].as_str().unwrap().to_string());
     }
     assert_eq!(ids[0], ids[1]);
-    assert_eq!(root_names(&client, &p2.api, &p2.token).await, ["crash.bin"]);
-    assert_eq!(fetch(&client, &p2.api, &p2.token, &ids[0]).await, b"abcdef");
+    assert_eq!(root_names(&p2.api, &p2.token).await, ["crash.bin"]);
+    assert_eq!(fetch(&p2.api, &p2.token, &ids[0]).await, b"abcdef");
     p2.child.kill().unwrap();
     p2.child.wait().unwrap();
 }
@@ -508,7 +474,7 @@ async fn an_upload_whose_blob_cannot_be_stored_leaves_no_file() {
             .unwrap();
         assert!(v1.contains("upload_failed"), "{v1}");
         assert_eq!(
-            root_names(&client, &emu.api_url(), &token).await,
+            root_names(&emu.api_url(), &token).await,
             Vec::<String>::new(),
             "persisted: {persisted}"
         );
@@ -532,10 +498,7 @@ async fn an_upload_whose_blob_cannot_be_stored_leaves_no_file() {
             .as_str()
             .unwrap()
             .to_string();
-        assert_eq!(
-            fetch(&client, &emu.api_url(), &token, &id).await,
-            b"v2 bytes"
-        );
+        assert_eq!(fetch(&emu.api_url(), &token, &id).await, b"v2 bytes");
         if persisted {
             emu.stop().await;
             let emu = Emulator::builder()
@@ -543,10 +506,7 @@ async fn an_upload_whose_blob_cannot_be_stored_leaves_no_file() {
                 .start()
                 .await
                 .unwrap();
-            assert_eq!(
-                root_names(&client, &emu.api_url(), &token).await,
-                ["lost.txt"]
-            );
+            assert_eq!(root_names(&emu.api_url(), &token).await, ["lost.txt"]);
         }
     }
 }

@@ -7,24 +7,8 @@ use base64::Engine;
 use box_emulator::{Emulator, EmulatorHandle};
 use reqwest::Client;
 
-fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(&xml[start..end])
-}
-
-async fn rest(emu: &EmulatorHandle, query: &[(&str, &str)]) -> String {
-    Client::new()
-        .get(format!("{}/rest", emu.v1_url()))
-        .query(query)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
+mod support;
+use support::{attr, tag, v1_rest, v1_xml};
 
 /// A REST call of `action` with the test's API key, an auth token and `args`.
 async fn act(emu: &EmulatorHandle, token: &str, action: &str, args: &[(&str, &str)]) -> String {
@@ -34,27 +18,15 @@ async fn act(emu: &EmulatorHandle, token: &str, action: &str, args: &[(&str, &st
         ("auth_token", token),
     ];
     query.extend_from_slice(args);
-    rest(emu, &query).await
-}
-
-async fn xml(emu: &EmulatorHandle, body: String) -> String {
-    Client::new()
-        .post(format!("{}/xml", emu.v1_url()))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    v1_rest(emu, &query).await
 }
 
 async fn login(emu: &EmulatorHandle) -> String {
-    let r = rest(emu, &[("action", "get_ticket"), ("api_key", "key")]).await;
+    let r = v1_rest(emu, &[("action", "get_ticket"), ("api_key", "key")]).await;
     assert_eq!(tag(&r, "status"), Some("get_ticket_ok"), "{r}");
     let ticket = tag(&r, "ticket").unwrap().to_string();
     // Before approval there is no token.
-    let r = rest(
+    let r = v1_rest(
         emu,
         &[
             ("action", "get_auth_token"),
@@ -70,7 +42,7 @@ async fn login(emu: &EmulatorHandle) -> String {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let r = rest(
+    let r = v1_rest(
         emu,
         &[
             ("action", "get_auth_token"),
@@ -102,25 +74,18 @@ async fn upload(emu: &EmulatorHandle, path: &str, name: &str, data: Vec<u8>) -> 
         .unwrap()
 }
 
-fn attr<'a>(xml: &'a str, name: &str) -> &'a str {
-    let key = format!(" {name}=\"");
-    let start = xml.find(&key).unwrap() + key.len();
-    let end = xml[start..].find('"').unwrap() + start;
-    &xml[start..end]
-}
-
 #[tokio::test]
 async fn ticket_flow_tree_and_transfers() {
     let emu = Emulator::builder().start().await.unwrap();
     let token = login(&emu).await;
 
-    let r = xml(&emu, format!(
+    let r = v1_xml(&emu, format!(
         "<?xml version='1.0' encoding='UTF-8' ?><request><action>create_folder</action><api_key>key</api_key>\
          <auth_token>{token}</auth_token><parent_id>0</parent_id><name>Incoming</name><share>0</share></request>"
     )).await;
     assert_eq!(tag(&r, "status"), Some("create_ok"), "{r}");
     let folder = tag(&r, "folder_id").unwrap().to_string();
-    let r = xml(&emu, format!(
+    let r = v1_xml(&emu, format!(
         "<request><action>create_folder</action><api_key>key</api_key><auth_token>{token}</auth_token>\
          <parent_id>424242</parent_id><name>x</name></request>"
     )).await;
@@ -230,7 +195,7 @@ async fn ticket_flow_tree_and_transfers() {
     let inline = tag(&r, "tree").unwrap().to_string();
     assert!(inline.starts_with("<folder id=\"0\" name=\"\""), "{inline}");
     assert!(inline.contains("file_name=\"big.bin\"") && inline.contains("size=\"3000000\""));
-    let r = xml(&emu, format!(
+    let r = v1_xml(&emu, format!(
         "<request><action>get_account_tree</action><api_key>key</api_key><auth_token>{token}</auth_token>\
          <folder_id>0</folder_id><params></params></request>"
     )).await;
@@ -446,7 +411,7 @@ async fn ticket_flow_tree_and_transfers() {
     );
 
     // Errors in status.
-    let r = rest(
+    let r = v1_rest(
         &emu,
         &[
             ("action", "get_account_tree"),
@@ -456,9 +421,9 @@ async fn ticket_flow_tree_and_transfers() {
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("not_logged_in"));
-    let r = rest(&emu, &[("action", "get_ticket")]).await;
+    let r = v1_rest(&emu, &[("action", "get_ticket")]).await;
     assert_eq!(tag(&r, "status"), Some("application_restricted"));
-    let r = xml(&emu, "<request><action>".into()).await;
+    let r = v1_xml(&emu, "<request><action>".into()).await;
     assert_eq!(tag(&r, "status"), Some("wrong_input"));
     let r = act(&emu, &token, "logout", &[]).await;
     assert_eq!(tag(&r, "status"), Some("logout_ok"));
@@ -476,7 +441,7 @@ async fn account_trees_follow_every_change() {
     let tree = |token: String| {
         let emu = &emu;
         async move {
-            rest(
+            v1_rest(
                 emu,
                 &[
                     ("action", "get_account_tree"),

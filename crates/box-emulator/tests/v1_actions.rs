@@ -9,43 +9,17 @@ use std::sync::{Arc, Mutex};
 use box_emulator::{Emulator, EmulatorHandle};
 use reqwest::Client;
 
-fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(&xml[start..end])
-}
-
-async fn rest(emu: &EmulatorHandle, query: &[(&str, &str)]) -> String {
-    let resp = Client::new()
-        .get(format!("{}/rest", emu.v1_url()))
-        .query(query)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.text().await.unwrap()
-}
-
-async fn xml(emu: &EmulatorHandle, body: String) -> String {
-    let resp = Client::new()
-        .post(format!("{}/xml", emu.v1_url()))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.text().await.unwrap()
-}
+mod support;
+use support::{tag, v1_rest, v1_xml};
 
 async fn status(emu: &EmulatorHandle, query: &[(&str, &str)]) -> String {
-    let r = rest(emu, query).await;
+    let r = v1_rest(emu, query).await;
     tag(&r, "status").unwrap_or_default().to_string()
 }
 
 /// Registers `login` and returns the auth token.
 async fn register(emu: &EmulatorHandle, login: &str, password: &str) -> String {
-    let r = rest(
+    let r = v1_rest(
         emu,
         &[
             ("action", "register_new_user"),
@@ -229,7 +203,7 @@ async fn missing_and_malformed_parameters() {
     .await;
     assert_eq!(s, "application_restricted");
     // The XML form: an empty list element is no list.
-    let r = xml(
+    let r = v1_xml(
         &emu,
         format!(
             "<?xml version='1.0' encoding='UTF-8' ?><request><action>private_share</action>\
@@ -239,7 +213,7 @@ async fn missing_and_malformed_parameters() {
     )
     .await;
     assert_eq!(tag(&r, "status"), Some("private_share_error"), "{r}");
-    let r = xml(
+    let r = v1_xml(
         &emu,
         format!(
             "<request><action>get_friends</action><api_key>k</api_key><auth_token>{token}</auth_token>\
@@ -288,7 +262,7 @@ async fn secrets_stay_out_of_logs_and_answers() {
     let secrets = ["Pw-Alpha-193", "Pw-Wrong-555", "4111111111111111", "7391"];
     let mut answers = Vec::new();
     answers.push(
-        rest(
+        v1_rest(
             &emu,
             &[
                 ("action", "register_new_user"),
@@ -301,7 +275,7 @@ async fn secrets_stay_out_of_logs_and_answers() {
     );
     for pw in [secrets[0], secrets[1]] {
         answers.push(
-            xml(
+            v1_xml(
                 &emu,
                 format!(
                     "<request><action>authorization</action><api_key>k</api_key>\
@@ -312,7 +286,7 @@ async fn secrets_stay_out_of_logs_and_answers() {
         );
     }
     answers.push(
-        xml(
+        v1_xml(
             &emu,
             format!(
                 "<request><action>authorization</action><api_key>k</api_key>\
@@ -324,7 +298,7 @@ async fn secrets_stay_out_of_logs_and_answers() {
     );
     for (exp, plan) in [("1299", "Nope"), ("0109", "Business"), ("1299", "Business")] {
         answers.push(
-            rest(
+            v1_rest(
                 &emu,
                 &[
                     ("action", "register_paid_user"),

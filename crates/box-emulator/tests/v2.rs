@@ -2,16 +2,12 @@
 
 use base64::Engine;
 use box_emulator::{Emulator, EmulatorHandle, FaultConfig};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha1::Digest;
 
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+mod support;
+use support::{call, http, json_of, sha1_hex, try_mkdir, try_upload};
 
 async fn start() -> EmulatorHandle {
     Emulator::builder()
@@ -22,17 +18,6 @@ async fn start() -> EmulatorHandle {
         .unwrap()
 }
 
-/// Sends a request and reads the answer's status and JSON body.
-async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    json_of(req.send().await.unwrap()).await
-}
-
-async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
-    let s = r.status();
-    let text = r.text().await.unwrap();
-    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 fn assert_box_error(body: &Value, status: u16, code: &str) {
     assert_eq!(body["type"], "error", "{body}");
     assert_eq!(body["status"], status, "{body}");
@@ -41,48 +26,13 @@ fn assert_box_error(body: &Value, status: u16, code: &str) {
     assert!(body["request_id"].is_string(), "{body}");
 }
 
-async fn mkdir(emu: &EmulatorHandle, token: &str, parent: &str, name: &str) -> (StatusCode, Value) {
-    call(
-        client()
-            .post(format!("{}/folders", emu.api_url()))
-            .bearer_auth(token)
-            .json(&json!({"name": name, "parent": {"id": parent}})),
-    )
-    .await
-}
-
-async fn upload(
-    emu: &EmulatorHandle,
-    token: &str,
-    parent: &str,
-    name: &str,
-    bytes: &[u8],
-) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
-        .text(
-            "attributes",
-            json!({"name": name, "parent": {"id": parent}}).to_string(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-        );
-    call(
-        client()
-            .post(format!("{}/files/content", emu.upload_url()))
-            .bearer_auth(token)
-            .multipart(form),
-    )
-    .await
-}
-
 async fn download(
     emu: &EmulatorHandle,
     token: &str,
     id: &str,
     range: Option<&str>,
 ) -> reqwest::Response {
-    let r = client()
+    let r = http()
         .get(format!("{}/files/{id}/content", emu.api_url()))
         .bearer_auth(token)
         .send()
@@ -90,18 +40,11 @@ async fn download(
         .unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let mut req = client().get(loc);
+    let mut req = http().get(loc);
     if let Some(range) = range {
         req = req.header("range", range);
     }
     req.send().await.unwrap()
-}
-
-fn sha1_hex(b: &[u8]) -> String {
-    sha1::Sha1::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
 }
 
 fn sha1_b64(b: &[u8]) -> String {
@@ -113,7 +56,7 @@ async fn folders_files_conflicts_and_downloads() {
     let emu = start().await;
     let t = emu.default_token().to_string();
     let (s, me) = call(
-        client()
+        http()
             .get(format!("{}/users/me", emu.api_url()))
             .bearer_auth(&t),
     )
@@ -121,7 +64,7 @@ async fn folders_files_conflicts_and_downloads() {
     assert_eq!(s, 200);
     assert_eq!(me["id"], emu.default_user());
 
-    let (s, docs) = mkdir(&emu, &t, "0", "Docs").await;
+    let (s, docs) = try_mkdir(&emu, &t, "0", "Docs").await;
     assert_eq!(s, 201, "{docs}");
     assert_eq!(docs["type"], "folder");
     assert_eq!(docs["parent"]["id"], "0");
@@ -129,14 +72,14 @@ async fn folders_files_conflicts_and_downloads() {
     let docs_id = docs["id"].as_str().unwrap().to_string();
 
     // Name conflicts are case-insensitive and list the conflicting item.
-    let (s, err) = mkdir(&emu, &t, "0", "DOCS").await;
+    let (s, err) = try_mkdir(&emu, &t, "0", "DOCS").await;
     assert_eq!(s, 409);
     assert_box_error(&err, 409, "item_name_in_use");
     assert_eq!(err["context_info"]["conflicts"][0]["id"], docs_id.as_str());
     assert_eq!(err["context_info"]["conflicts"][0]["type"], "folder");
 
     let data = b"hello emulator, hello range".to_vec();
-    let (s, up) = upload(&emu, &t, &docs_id, "a.txt", &data).await;
+    let (s, up) = try_upload(&emu, &t, &docs_id, "a.txt", &data).await;
     assert_eq!(s, 201, "{up}");
     let file = &up["entries"][0];
     assert_eq!(file["sha1"], sha1_hex(&data));
@@ -144,7 +87,7 @@ async fn folders_files_conflicts_and_downloads() {
     let fid = file["id"].as_str().unwrap().to_string();
 
     // Upload conflict carries the conflicting file.
-    let (s, err) = upload(&emu, &t, &docs_id, "A.TXT", b"x").await;
+    let (s, err) = try_upload(&emu, &t, &docs_id, "A.TXT", b"x").await;
     assert_eq!(s, 409);
     assert_eq!(err["context_info"]["conflicts"]["id"], fid.as_str());
     assert_eq!(err["context_info"]["conflicts"]["sha1"], sha1_hex(&data));
@@ -161,7 +104,7 @@ async fn folders_files_conflicts_and_downloads() {
 
     // fields selection, etags.
     let (s, f) = call(
-        client()
+        http()
             .get(format!("{}/files/{fid}?fields=name,tags", emu.api_url()))
             .bearer_auth(&t),
     )
@@ -171,7 +114,7 @@ async fn folders_files_conflicts_and_downloads() {
     keys.sort();
     assert_eq!(keys, ["etag", "id", "name", "tags", "type"]);
     let etag = f["etag"].as_str().unwrap().to_string();
-    let r = client()
+    let r = http()
         .get(format!("{}/files/{fid}", emu.api_url()))
         .bearer_auth(&t)
         .header("if-none-match", &etag)
@@ -180,7 +123,7 @@ async fn folders_files_conflicts_and_downloads() {
         .unwrap();
     assert_eq!(r.status(), 304);
     let (s, err) = call(
-        client()
+        http()
             .put(format!("{}/files/{fid}", emu.api_url()))
             .bearer_auth(&t)
             .header("if-match", "999")
@@ -190,7 +133,7 @@ async fn folders_files_conflicts_and_downloads() {
     assert_eq!(s, 412);
     assert_box_error(&err, 412, "precondition_failed");
     let (s, f) = call(
-        client()
+        http()
             .put(format!("{}/files/{fid}", emu.api_url()))
             .bearer_auth(&t)
             .header("if-match", &etag)
@@ -202,10 +145,10 @@ async fn folders_files_conflicts_and_downloads() {
     assert_ne!(f["etag"], etag.as_str());
 
     // Non-empty folder delete needs recursive; moving into own subtree is refused.
-    let (_, sub) = mkdir(&emu, &t, &docs_id, "sub").await;
+    let (_, sub) = try_mkdir(&emu, &t, &docs_id, "sub").await;
     let sub_id = sub["id"].as_str().unwrap();
     let (s, err) = call(
-        client()
+        http()
             .put(format!("{}/folders/{docs_id}", emu.api_url()))
             .bearer_auth(&t)
             .json(&json!({"parent": {"id": sub_id}})),
@@ -213,7 +156,7 @@ async fn folders_files_conflicts_and_downloads() {
     .await;
     assert_eq!(s, 400, "{err}");
     assert_box_error(&err, 400, "bad_request");
-    let r = client()
+    let r = http()
         .delete(format!("{}/folders/{docs_id}", emu.api_url()))
         .bearer_auth(&t)
         .send()
@@ -222,7 +165,7 @@ async fn folders_files_conflicts_and_downloads() {
     let (s, err) = json_of(r).await;
     assert_eq!(s, 400);
     assert_box_error(&err, 400, "folder_not_empty");
-    let r = client()
+    let r = http()
         .delete(format!(
             "{}/folders/{docs_id}?recursive=true",
             emu.api_url()
@@ -233,7 +176,7 @@ async fn folders_files_conflicts_and_downloads() {
         .unwrap();
     assert_eq!(r.status(), 204);
     // Trashed: file is gone from normal access, folder is in the trash listing, restore works.
-    let r = client()
+    let r = http()
         .get(format!("{}/files/{fid}", emu.api_url()))
         .bearer_auth(&t)
         .send()
@@ -241,7 +184,7 @@ async fn folders_files_conflicts_and_downloads() {
         .unwrap();
     assert_eq!(r.status(), 404);
     let (_, trash) = call(
-        client()
+        http()
             .get(format!("{}/folders/trash/items", emu.api_url()))
             .bearer_auth(&t),
     )
@@ -249,7 +192,7 @@ async fn folders_files_conflicts_and_downloads() {
     assert_eq!(trash["total_count"], 1);
     assert_eq!(trash["entries"][0]["id"], docs_id.as_str());
     let (s, restored) = call(
-        client()
+        http()
             .post(format!("{}/folders/{docs_id}", emu.api_url()))
             .bearer_auth(&t)
             .json(&json!({})),
@@ -257,7 +200,7 @@ async fn folders_files_conflicts_and_downloads() {
     .await;
     assert_eq!(s, 201, "{restored}");
     assert_eq!(restored["item_status"], "active");
-    let r = client()
+    let r = http()
         .get(format!("{}/files/{fid}", emu.api_url()))
         .bearer_auth(&t)
         .send()
@@ -270,10 +213,10 @@ async fn folders_files_conflicts_and_downloads() {
 async fn marker_and_offset_pagination() {
     let emu = start().await;
     let t = emu.default_token().to_string();
-    let (_, f) = mkdir(&emu, &t, "0", "many").await;
+    let (_, f) = try_mkdir(&emu, &t, "0", "many").await;
     let fid = f["id"].as_str().unwrap().to_string();
     for i in 0..7 {
-        let (s, _) = mkdir(&emu, &t, &fid, &format!("d{i}")).await;
+        let (s, _) = try_mkdir(&emu, &t, &fid, &format!("d{i}")).await;
         assert_eq!(s, 201);
     }
     let mut names = Vec::new();
@@ -287,7 +230,7 @@ async fn marker_and_offset_pagination() {
         if let Some(m) = &marker {
             url.push_str(&format!("&marker={m}"));
         }
-        let (s, page) = call(client().get(url).bearer_auth(&t)).await;
+        let (s, page) = call(http().get(url).bearer_auth(&t)).await;
         assert_eq!(s, 200);
         pages += 1;
         for e in page["entries"].as_array().unwrap() {
@@ -301,7 +244,7 @@ async fn marker_and_offset_pagination() {
     assert_eq!(pages, 3);
     assert_eq!(names, (0..7).map(|i| format!("d{i}")).collect::<Vec<_>>());
     let (_, page) = call(
-        client()
+        http()
             .get(format!(
                 "{}/folders/{fid}/items?offset=5&limit=100",
                 emu.api_url()
@@ -320,10 +263,10 @@ async fn marker_and_offset_pagination() {
 async fn listings_follow_changes_between_pages() {
     let emu = start().await;
     let t = emu.default_token().to_string();
-    let (_, f) = mkdir(&emu, &t, "0", "sorted").await;
+    let (_, f) = try_mkdir(&emu, &t, "0", "sorted").await;
     let fid = f["id"].as_str().unwrap().to_string();
     for name in ["b", "C", "a"] {
-        assert_eq!(mkdir(&emu, &t, &fid, name).await.0, 201);
+        assert_eq!(try_mkdir(&emu, &t, &fid, name).await.0, 201);
     }
     let names = |dir: &'static str| {
         let url = format!(
@@ -332,7 +275,7 @@ async fn listings_follow_changes_between_pages() {
         );
         let t = t.clone();
         async move {
-            let (s, page) = call(client().get(url).bearer_auth(&t)).await;
+            let (s, page) = call(http().get(url).bearer_auth(&t)).await;
             assert_eq!(s, 200, "{page}");
             page["entries"]
                 .as_array()
@@ -344,11 +287,11 @@ async fn listings_follow_changes_between_pages() {
     };
     assert_eq!(names("ASC").await, ["a", "b", "C"]);
     assert_eq!(names("DESC").await, ["C", "b", "a"]);
-    let (_, d) = mkdir(&emu, &t, &fid, "B2").await;
+    let (_, d) = try_mkdir(&emu, &t, &fid, "B2").await;
     assert_eq!(names("ASC").await, ["a", "b", "B2", "C"]);
     let id = d["id"].as_str().unwrap();
     let (s, _) = call(
-        client()
+        http()
             .put(format!("{}/folders/{id}", emu.api_url()))
             .bearer_auth(&t)
             .json(&json!({"name": "0first"})),
@@ -357,7 +300,7 @@ async fn listings_follow_changes_between_pages() {
     assert_eq!(s, 200);
     assert_eq!(names("ASC").await, ["0first", "a", "b", "C"]);
     assert_eq!(names("DESC").await, ["C", "b", "a", "0first"]);
-    let s = client()
+    let s = http()
         .delete(format!("{}/folders/{id}", emu.api_url()))
         .bearer_auth(&t)
         .send()
@@ -373,14 +316,14 @@ async fn users_are_isolated_until_collaboration() {
     let emu = start().await;
     let a = emu.default_token().to_string();
     let (b_user, b) = emu.create_user("Bob", "bob@example.com").unwrap();
-    let (_, folder) = mkdir(&emu, &a, "0", "private").await;
+    let (_, folder) = try_mkdir(&emu, &a, "0", "private").await;
     let folder_id = folder["id"].as_str().unwrap().to_string();
-    let (_, up) = upload(&emu, &a, &folder_id, "secret.txt", b"top secret").await;
+    let (_, up) = try_upload(&emu, &a, &folder_id, "secret.txt", b"top secret").await;
     let fid = up["entries"][0]["id"].as_str().unwrap().to_string();
 
     // B's "0" is B's own root, which is empty.
     let (_, root) = call(
-        client()
+        http()
             .get(format!("{}/folders/0/items", emu.api_url()))
             .bearer_auth(&b),
     )
@@ -388,14 +331,14 @@ async fn users_are_isolated_until_collaboration() {
     assert_eq!(root["total_count"], 0);
     let api = emu.api_url();
     let attempts = [
-        client().get(format!("{api}/files/{fid}")),
-        client().get(format!("{api}/files/{fid}/content")),
-        client().get(format!("{api}/folders/{folder_id}/items")),
-        client()
+        http().get(format!("{api}/files/{fid}")),
+        http().get(format!("{api}/files/{fid}/content")),
+        http().get(format!("{api}/folders/{folder_id}/items")),
+        http()
             .put(format!("{api}/files/{fid}"))
             .json(&json!({"name": "mine"})),
-        client().delete(format!("{api}/files/{fid}")),
-        client()
+        http().delete(format!("{api}/files/{fid}")),
+        http()
             .post(format!("{api}/files/{fid}/copy"))
             .json(&json!({"parent": {"id": "0"}})),
     ];
@@ -404,12 +347,12 @@ async fn users_are_isolated_until_collaboration() {
         assert_eq!(s, 404, "{body}");
         assert_box_error(&body, 404, "not_found");
     }
-    let (s, _) = mkdir(&emu, &b, &folder_id, "intrusion").await;
+    let (s, _) = try_mkdir(&emu, &b, &folder_id, "intrusion").await;
     assert_eq!(s, 404);
 
     // Search does not leak either.
     let (_, hits) = call(
-        client()
+        http()
             .get(format!("{api}/search?query=secret"))
             .bearer_auth(&b),
     )
@@ -418,7 +361,7 @@ async fn users_are_isolated_until_collaboration() {
 
     // After a viewer collaboration B can read and download, but not change.
     let (s, c) = call(
-        client()
+        http()
             .post(format!("{api}/collaborations"))
             .bearer_auth(&a)
             .json(&json!({"item": {"type": "folder", "id": folder_id},
@@ -430,7 +373,7 @@ async fn users_are_isolated_until_collaboration() {
     let r = download(&emu, &b, &fid, None).await;
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"top secret");
     let (s, _) = call(
-        client()
+        http()
             .put(format!("{api}/files/{fid}"))
             .bearer_auth(&b)
             .json(&json!({"name": "mine"})),
@@ -438,7 +381,7 @@ async fn users_are_isolated_until_collaboration() {
     .await;
     assert_eq!(s, 403);
     let (_, hits) = call(
-        client()
+        http()
             .get(format!("{api}/search?query=secret"))
             .bearer_auth(&b),
     )
@@ -452,7 +395,7 @@ async fn error_bodies_for_bad_input() {
     let t = emu.default_token().to_string();
     let api = emu.api_url();
     let (s, body) = call(
-        client()
+        http()
             .post(format!("{api}/folders"))
             .bearer_auth(&t)
             .header("content-type", "application/json")
@@ -462,7 +405,7 @@ async fn error_bodies_for_bad_input() {
     assert_eq!(s, 400);
     assert_box_error(&body, 400, "bad_request");
     let (s, body) = call(
-        client()
+        http()
             .post(format!("{api}/folders"))
             .bearer_auth(&t)
             .json(&json!({"name": 5})),
@@ -470,16 +413,16 @@ async fn error_bodies_for_bad_input() {
     .await;
     assert_eq!(s, 400);
     assert_box_error(&body, 400, "bad_request");
-    let (s, body) = mkdir(&emu, &t, "0", "a/b").await;
+    let (s, body) = try_mkdir(&emu, &t, "0", "a/b").await;
     assert_eq!(s, 400);
     assert_box_error(&body, 400, "item_name_invalid");
     for id in ["12345678", "abc", "-1", "0"] {
-        let (s, body) = call(client().get(format!("{api}/files/{id}")).bearer_auth(&t)).await;
+        let (s, body) = call(http().get(format!("{api}/files/{id}")).bearer_auth(&t)).await;
         assert_eq!(s, 404, "{id}");
         assert_box_error(&body, 404, "not_found");
     }
     for auth in [Some("Bearer nope"), Some("Basic abc"), None] {
-        let mut req = client().get(format!("{api}/users/me"));
+        let mut req = http().get(format!("{api}/users/me"));
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
@@ -490,16 +433,16 @@ async fn error_bodies_for_bad_input() {
             .unwrap()
             .starts_with("Bearer"));
     }
-    let (s, body) = call(client().get(format!("{api}/no/such/route")).bearer_auth(&t)).await;
+    let (s, body) = call(http().get(format!("{api}/no/such/route")).bearer_auth(&t)).await;
     assert_eq!(s, 404);
     assert_box_error(&body, 404, "not_found");
-    let (s, body) = call(client().patch(format!("{api}/folders/0")).bearer_auth(&t)).await;
+    let (s, body) = call(http().patch(format!("{api}/folders/0")).bearer_auth(&t)).await;
     assert_eq!(s, 405);
     assert_box_error(&body, 405, "method_not_allowed");
     // Oversized JSON bodies are refused with a Box error, not a hang.
     let big = "x".repeat(2 * 1024 * 1024);
     let (s, body) = call(
-        client()
+        http()
             .post(format!("{api}/folders"))
             .bearer_auth(&t)
             .json(&json!({"name": big, "parent": {"id": "0"}})),
@@ -518,7 +461,7 @@ async fn error_bodies_for_bad_input() {
             json!({"name": "x", "parent": {"id": "0"}}).to_string(),
         );
     let (s, body) = call(
-        client()
+        http()
             .post(format!("{}/files/content", emu.upload_url()))
             .bearer_auth(&t)
             .multipart(form),
@@ -535,7 +478,7 @@ async fn chunked_upload_session_with_digests() {
     let up = emu.upload_url();
     let data: Vec<u8> = (0..2500u32).map(|i| (i * 7 % 251) as u8).collect();
     let (s, err) = call(
-        client()
+        http()
             .post(format!("{up}/files/upload_sessions"))
             .bearer_auth(&t)
             .json(&json!({"folder_id": "0", "file_size": 5, "file_name": "big.bin"})),
@@ -544,7 +487,7 @@ async fn chunked_upload_session_with_digests() {
     assert_eq!(s, 400);
     assert_box_error(&err, 400, "file_size_too_small");
     let (s, sess) = call(
-        client()
+        http()
             .post(format!("{up}/files/upload_sessions"))
             .bearer_auth(&t)
             .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "big.bin"})),
@@ -559,7 +502,7 @@ async fn chunked_upload_session_with_digests() {
         .to_string();
     assert!(part_url.starts_with(&emu.base_url()));
     let put = |chunk: Vec<u8>, range: String, digest: String| {
-        client()
+        http()
             .put(&part_url)
             .bearer_auth(&t)
             .header("content-range", range)
@@ -603,7 +546,7 @@ async fn chunked_upload_session_with_digests() {
         parts.push(p["part"].clone());
     }
     let (_, listed) = call(
-        client()
+        http()
             .get(sess["session_endpoints"]["list_parts"].as_str().unwrap())
             .bearer_auth(&t),
     )
@@ -613,7 +556,7 @@ async fn chunked_upload_session_with_digests() {
         .as_str()
         .unwrap()
         .to_string();
-    let r = client()
+    let r = http()
         .post(&commit)
         .bearer_auth(&t)
         .header("digest", format!("sha={}", sha1_b64(b"wrong")))
@@ -623,7 +566,7 @@ async fn chunked_upload_session_with_digests() {
         .unwrap();
     assert_eq!(r.status(), 412);
     let (s, err) = call(
-        client()
+        http()
             .post(&commit)
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(&data)))
@@ -632,7 +575,7 @@ async fn chunked_upload_session_with_digests() {
     .await;
     assert_eq!(s, 400, "{err}");
     let (s, done) = call(
-        client()
+        http()
             .post(&commit)
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(&data)))
@@ -658,7 +601,7 @@ async fn chunked_parts_out_of_order_and_repeated_commit_the_exact_file() {
     let up = emu.upload_url();
     let data: Vec<u8> = (0..5000u32).map(|i| (i * 13 % 241) as u8).collect();
     let (s, sess) = call(
-        client()
+        http()
             .post(format!("{up}/files/upload_sessions"))
             .bearer_auth(&t)
             .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "ooo.bin"})),
@@ -671,7 +614,7 @@ async fn chunked_parts_out_of_order_and_repeated_commit_the_exact_file() {
         .to_string();
     let put = |start: usize, body: Vec<u8>, digest_of: Vec<u8>| {
         let end = start + body.len() - 1;
-        client()
+        http()
             .put(&part_url)
             .bearer_auth(&t)
             .header(
@@ -703,7 +646,7 @@ async fn chunked_parts_out_of_order_and_repeated_commit_the_exact_file() {
     let r = put(2048, chunk(1), chunk(1)).await.unwrap();
     assert_eq!(r.status(), 409);
     let (s, done) = call(
-        client()
+        http()
             .post(sess["session_endpoints"]["commit"].as_str().unwrap())
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(&data)))
@@ -723,7 +666,7 @@ async fn chunked_parts_out_of_order_and_repeated_commit_the_exact_file() {
 async fn statuses(emu: &EmulatorHandle, n: usize) -> Vec<u16> {
     let mut out = Vec::new();
     for _ in 0..n {
-        let r = client()
+        let r = http()
             .get(format!("{}/users/me", emu.api_url()))
             .bearer_auth(emu.default_token())
             .send()
@@ -764,7 +707,7 @@ async fn faults_are_deterministic_for_a_seed() {
     );
 
     // Run-time change via the admin endpoint: connection resets, admin stays exempt.
-    let r = client()
+    let r = http()
         .put(format!("{}/faults", a.admin_url()))
         .header("x-box-emulator-admin-secret", a.admin_secret())
         .json(&json!({"seed": 1, "rules": [{"fault": {"kind": "reset"}, "rate": 1.0}]}))
@@ -772,7 +715,7 @@ async fn faults_are_deterministic_for_a_seed() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = client()
+    let r = http()
         .get(format!("{}/users/me", a.api_url()))
         .bearer_auth(a.default_token())
         .send()
@@ -784,7 +727,7 @@ async fn faults_are_deterministic_for_a_seed() {
         resp.bytes().await.is_err(),
         "the response should be cut off"
     );
-    let r = client()
+    let r = http()
         .get(format!("{}/counters", a.admin_url()))
         .header("x-box-emulator-admin-secret", a.admin_secret())
         .send()
@@ -855,7 +798,7 @@ async fn commit_202_and_latency_faults() {
         .unwrap();
     let t = emu.default_token().to_string();
     let started = std::time::Instant::now();
-    let r = client()
+    let r = http()
         .get(format!("{}/users/me", emu.api_url()))
         .bearer_auth(&t)
         .send()
@@ -864,14 +807,14 @@ async fn commit_202_and_latency_faults() {
     assert_eq!(r.status(), 200);
     assert!(started.elapsed() >= std::time::Duration::from_millis(150));
     let (_, sess) = call(
-        client()
+        http()
             .post(format!("{}/files/upload_sessions", emu.upload_url()))
             .bearer_auth(&t)
             .json(&json!({"folder_id": "0", "file_size": 3, "file_name": "s.bin"})),
     )
     .await;
     let (s, part) = call(
-        client()
+        http()
             .put(sess["session_endpoints"]["upload_part"].as_str().unwrap())
             .bearer_auth(&t)
             .header("content-range", "bytes 0-2/3")
@@ -880,7 +823,7 @@ async fn commit_202_and_latency_faults() {
     )
     .await;
     assert_eq!(s, 200, "{part}");
-    let r = client()
+    let r = http()
         .post(sess["session_endpoints"]["commit"].as_str().unwrap())
         .bearer_auth(&t)
         .header("digest", format!("sha={}", sha1_b64(b"abc")))
@@ -893,7 +836,7 @@ async fn commit_202_and_latency_faults() {
     // Once the fault is lifted the same commit succeeds.
     emu.set_faults(FaultConfig::default());
     let (s, done) = call(
-        client()
+        http()
             .post(sess["session_endpoints"]["commit"].as_str().unwrap())
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(b"abc")))
@@ -911,19 +854,25 @@ async fn concurrent_uploads_race_for_one_name() {
     let bodies: Vec<Vec<u8>> = (0..12)
         .map(|i| format!("writer {i}").into_bytes())
         .collect();
-    let same =
-        futures::future::join_all(bodies.iter().map(|b| upload(&emu, &t, "0", "race.txt", b)))
-            .await;
+    let same = futures::future::join_all(
+        bodies
+            .iter()
+            .map(|b| try_upload(&emu, &t, "0", "race.txt", b)),
+    )
+    .await;
     let created = same.iter().filter(|(s, _)| *s == 201).count();
     let conflicts = same.iter().filter(|(s, _)| *s == 409).count();
     assert_eq!((created, conflicts), (1, 11));
     let names: Vec<String> = (0..12).map(|i| format!("f{i}.txt")).collect();
-    let distinct =
-        futures::future::join_all(names.iter().map(|n| upload(&emu, &t, "0", n, n.as_bytes())))
-            .await;
+    let distinct = futures::future::join_all(
+        names
+            .iter()
+            .map(|n| try_upload(&emu, &t, "0", n, n.as_bytes())),
+    )
+    .await;
     assert!(distinct.iter().all(|(s, _)| *s == 201));
     let (_, root) = call(
-        client()
+        http()
             .get(format!("{}/folders/0/items?limit=1000", emu.api_url()))
             .bearer_auth(&t),
     )
@@ -946,7 +895,7 @@ async fn concurrent_commits_of_one_session_make_one_file() {
     let t = emu.default_token().to_string();
     let data: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     let (s, sess) = call(
-        client()
+        http()
             .post(format!("{}/files/upload_sessions", emu.upload_url()))
             .bearer_auth(&t)
             .json(&json!({"folder_id": "0", "file_size": data.len(), "file_name": "once.bin"})),
@@ -957,7 +906,7 @@ async fn concurrent_commits_of_one_session_make_one_file() {
     for (i, chunk) in data.chunks(1024 * 1024).enumerate() {
         let start = i * 1024 * 1024;
         let (s, p) = call(
-            client()
+            http()
                 .put(sess["session_endpoints"]["upload_part"].as_str().unwrap())
                 .bearer_auth(&t)
                 .header(
@@ -973,7 +922,7 @@ async fn concurrent_commits_of_one_session_make_one_file() {
     }
     let commit_url = sess["session_endpoints"]["commit"].as_str().unwrap();
     let commit = || async {
-        let r = client()
+        let r = http()
             .post(commit_url)
             .bearer_auth(&t)
             .header("digest", format!("sha={}", sha1_b64(&data)))
@@ -1003,14 +952,14 @@ async fn concurrent_commits_of_one_session_make_one_file() {
     assert_eq!(ids.len(), 1, "{ids:?}");
     let id = ids[0].as_str().unwrap();
     let (_, versions) = call(
-        client()
+        http()
             .get(format!("{}/files/{id}/versions", emu.api_url()))
             .bearer_auth(&t),
     )
     .await;
     assert_eq!(versions["total_count"], 0, "{versions}");
     let (_, root) = call(
-        client()
+        http()
             .get(format!("{}/folders/0/items", emu.api_url()))
             .bearer_auth(&t),
     )
@@ -1033,7 +982,7 @@ async fn downloads_name_files_beyond_ascii() {
             "r%C3%A9sum%C3%A9%20%22v2%22%2Etxt",
         ),
     ] {
-        let (s, up) = upload(&emu, &t, "0", name, b"cv").await;
+        let (s, up) = try_upload(&emu, &t, "0", name, b"cv").await;
         assert_eq!(s, 201, "{up}");
         let id = up["entries"][0]["id"].as_str().unwrap();
         let r = download(&emu, &t, id, None).await;

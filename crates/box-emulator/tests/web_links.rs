@@ -3,10 +3,7 @@
 //! and a stranger; shared links on web links resolved by another user; the
 //! trash; and persistence across a restart.
 
-use std::time::Duration;
-
-use box_emulator::{Emulator, EmulatorHandle};
-use box_v2::auth::DeveloperToken;
+use box_emulator::Emulator;
 use box_v2::generated::models::{
     AddSharedLinkToWebLinkBody, AddSharedLinkToWebLinkBodySharedLink,
     AddSharedLinkToWebLinkBodySharedLinkAccess, CreateCollaborationBody,
@@ -20,29 +17,8 @@ use box_v2::Client;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-fn client(emu: &EmulatorHandle, token: &str) -> Client {
-    Client::builder()
-        .base_url(&emu.base_url())
-        .timeout(Duration::from_secs(30))
-        .auth(DeveloperToken::new(token))
-        .build()
-        .unwrap()
-}
-
-fn status<T: std::fmt::Debug>(r: box_core::Result<T>) -> u16 {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e.status().unwrap_or(0),
-    }
-}
-
-async fn raw(c: &Client, method: Method, path: &str, body: Option<Value>) -> Value {
-    let mut req = c.request(method, path);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    req.send().await.unwrap()
-}
+mod support;
+use support::{raw, sdk, status};
 
 async fn collaborate(owner: &Client, folder: &str, user: &str, role: CreateCollaborationBodyRole) {
     let mut item = CreateCollaborationBodyItem::new();
@@ -78,10 +54,10 @@ async fn web_links_through_generated_methods_across_users() {
     let (_, st_token) = emu
         .create_user("Stan Stranger", "stan@example.com")
         .unwrap();
-    let owner = client(&emu, emu.default_token());
-    let editor = client(&emu, &ed_token);
-    let viewer = client(&emu, &vi_token);
-    let stranger = client(&emu, &st_token);
+    let owner = sdk(&emu, emu.default_token());
+    let editor = sdk(&emu, &ed_token);
+    let viewer = sdk(&emu, &vi_token);
+    let stranger = sdk(&emu, &st_token);
 
     let folder = raw(
         &owner,
@@ -318,9 +294,9 @@ async fn collaboration_updates_and_listings() {
     let (_, st_token) = emu
         .create_user("Stan Stranger", "stan@example.com")
         .unwrap();
-    let owner = client(&emu, emu.default_token());
-    let vera = client(&emu, &vi_token);
-    let stranger = client(&emu, &st_token);
+    let owner = sdk(&emu, emu.default_token());
+    let vera = sdk(&emu, &vi_token);
+    let stranger = sdk(&emu, &st_token);
     let folder = raw(
         &owner,
         Method::POST,
@@ -435,7 +411,7 @@ async fn web_links_and_collaboration_roles_survive_a_restart() {
         .unwrap();
     let token = emu.default_token().to_string();
     let (vi, vi_token) = emu.create_user("Vera", "vera@example.com").unwrap();
-    let owner = client(&emu, &token);
+    let owner = sdk(&emu, &token);
     let folder = raw(
         &owner,
         Method::POST,
@@ -485,8 +461,8 @@ async fn web_links_and_collaboration_roles_survive_a_restart() {
         .start()
         .await
         .unwrap();
-    let owner = client(&emu, &token);
-    let vera = client(&emu, &vi_token);
+    let owner = sdk(&emu, &token);
+    let vera = sdk(&emu, &vi_token);
     let got = vera
         .web_links()
         .get_web_link(link.id.as_str())

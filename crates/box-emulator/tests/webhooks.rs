@@ -10,11 +10,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use base64::Engine;
-use box_emulator::{Emulator, EmulatorHandle};
+use box_emulator::Emulator;
 use hmac::{Hmac, Mac};
 use reqwest::Client;
 use serde_json::{json, Value};
 use sha2::Sha256;
+
+mod support;
+use support::{admin_client, call, mkdir, upload};
 
 /// A received notification: headers and body bytes.
 type Received = (HeaderMap, Vec<u8>);
@@ -52,57 +55,6 @@ async fn receiver(answers: Vec<u16>) -> (String, Receiver) {
 }
 
 /// A client sending the emulator's admin secret.
-fn admin_client(emu: &EmulatorHandle) -> Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "x-box-emulator-admin-secret",
-        emu.admin_secret().parse().unwrap(),
-    );
-    Client::builder().default_headers(headers).build().unwrap()
-}
-
-async fn call(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = req.send().await.unwrap();
-    let s = r.status().as_u16();
-    (
-        s,
-        serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null),
-    )
-}
-
-async fn mkdir(emu: &EmulatorHandle, token: &str, name: &str) -> String {
-    let (s, v) = call(
-        Client::new()
-            .post(format!("{}/folders", emu.api_url()))
-            .bearer_auth(token)
-            .json(&json!({"name": name, "parent": {"id": "0"}})),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    v["id"].as_str().unwrap().to_string()
-}
-
-async fn upload(emu: &EmulatorHandle, token: &str, parent: &str, name: &str) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text(
-            "attributes",
-            json!({"name": name, "parent": {"id": parent}}).to_string(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"data".to_vec()).file_name(name.to_string()),
-        );
-    let (s, v) = call(
-        Client::new()
-            .post(format!("{}/files/content", emu.upload_url()))
-            .bearer_auth(token)
-            .multipart(form),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    v["entries"][0]["id"].as_str().unwrap().to_string()
-}
-
 fn verify(key: &str, body: &[u8], timestamp: &str, signature: &str) -> bool {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(body);
@@ -145,7 +97,7 @@ async fn upload_notifies_signed_and_retries_after_a_500() {
     assert_eq!(s, 200);
     assert_eq!(keys, json!({"primary_set": true, "secondary_set": true}));
 
-    let folder = mkdir(&emu, &token, "watched").await;
+    let folder = mkdir(&emu, &token, "0", "watched").await;
     let (s, hook) = call(
         Client::new()
             .post(format!("{}/webhooks", emu.api_url()))
@@ -160,9 +112,9 @@ async fn upload_notifies_signed_and_retries_after_a_500() {
     let hook_id = hook["id"].as_str().unwrap().to_string();
 
     // Not a trigger of the webhook, and outside its folder: no notification.
-    mkdir(&emu, &token, "elsewhere").await;
-    upload(&emu, &token, "0", "outside.txt").await;
-    let file = upload(&emu, &token, &folder, "inside.txt").await;
+    mkdir(&emu, &token, "0", "elsewhere").await;
+    upload(&emu, &token, "0", "outside.txt", b"data").await;
+    let file = upload(&emu, &token, &folder, "inside.txt", b"data").await;
 
     let got = wait_for(&rx, 2).await;
     assert_eq!(got.len(), 2, "one 500, then one retry");
@@ -227,7 +179,7 @@ async fn a_receiver_that_never_succeeds_gets_every_retry_then_nothing() {
         .unwrap();
     let token = emu.default_token().to_string();
     let (address, rx) = receiver(vec![503, 500, 502, 500]).await;
-    let folder = mkdir(&emu, &token, "w").await;
+    let folder = mkdir(&emu, &token, "0", "w").await;
     let (s, _) = call(
         Client::new()
             .post(format!("{}/webhooks", emu.api_url()))
@@ -267,7 +219,7 @@ async fn webhook_crud_permissions_addresses_and_restart() {
         .unwrap();
     let token = emu.default_token().to_string();
     let (_, other) = emu.create_user("Other", "other@example.com").unwrap();
-    let folder = mkdir(&emu, &token, "w").await;
+    let folder = mkdir(&emu, &token, "0", "w").await;
     let api = emu.api_url();
     let make = |tok: &str, body: Value| {
         Client::new()
