@@ -74,8 +74,13 @@ pub use generated::models as schemas;
 pub use op::Op;
 /// The HTTP client crate box-v2 is built on, for the types that appear in its API.
 pub use reqwest;
+/// HTTP types that appear in box-v2's API (`Client::request`'s method, `ClientBuilder::header`,
+/// `webhooks::verify`'s headers, URLs), re-exported so callers need no `reqwest` or `http` of
+/// their own, at a version that might not match.
+pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 /// A streaming HTTP response (downloads, thumbnails).
 pub use reqwest::Response;
+pub use reqwest::{Method, StatusCode, Url};
 pub use storage::V2Storage;
 pub use transport::retry::RetryPolicy;
 

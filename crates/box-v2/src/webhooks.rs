@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use box_v2::webhooks::{verify, VerifyError};
-//! use http::HeaderMap;
+//! use box_v2::HeaderMap; // the `http` crate's, re-exported
 //!
 //! let headers = HeaderMap::new();
 //! let now = chrono::Utc::now();
