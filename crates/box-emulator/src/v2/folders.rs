@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::items;
-use super::objects::{item_json, MiniItem};
+use super::objects::{item_json, wanted_keys, ItemFields, MiniItem};
 use crate::http::errors::{ApiError, ApiResult};
 use crate::http::{write, Caller, IdRef, JsonBody, Params};
 use crate::state::{ListingKey, Shared};
@@ -62,7 +62,7 @@ fn decode_marker(marker: &str) -> ApiResult<usize> {
 /// from the item, or the fields a request asked for.
 enum Entry<'a> {
     Mini(MiniItem<'a>),
-    Fields(Value),
+    Fields(ItemFields<'a>),
 }
 
 impl Serialize for Entry<'_> {
@@ -117,9 +117,16 @@ pub async fn items(
     let fields = params.fields().map(str::to_string);
     let body = shared.store.read(|st| {
         let (folder, _) = st.resolve(caller.user, &id, Kind::Folder)?;
-        let render = |i| match &fields {
-            Some(f) => Entry::Fields(item_json(st, &shared.base, i, Some(f))),
-            None => Entry::Mini(MiniItem(i)),
+        // With `fields`, the keys are the same for every kind.
+        let keys = fields.as_deref().map(|f| wanted_keys(Kind::File, Some(f)));
+        let render = |item| match keys {
+            Some(keys) => Entry::Fields(ItemFields {
+                st,
+                base: &shared.base,
+                item,
+                keys,
+            }),
+            None => Entry::Mini(MiniItem(item)),
         };
         let (total, entries): (usize, Vec<Entry<'_>>) =
             if matches!(sort.as_str(), "id" | "date" | "size") {
