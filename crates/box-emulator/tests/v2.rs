@@ -746,7 +746,7 @@ async fn throughput_fault_paces_each_body() {
     let emu = start().await;
     let t = emu.default_token().to_string();
     let data: Vec<u8> = (0..192 * 1024u32).map(|i| (i * 7 % 253) as u8).collect();
-    let (s, up) = upload(&emu, &t, "0", "paced.bin", &data).await;
+    let (s, up) = try_upload(&emu, &t, "0", "paced.bin", &data).await;
     assert_eq!(s, 201, "{up}");
     let id = up["entries"][0]["id"].as_str().unwrap().to_string();
     emu.set_faults(FaultConfig {
