@@ -1,4 +1,6 @@
-//! The admin API under `/_emulator/`: users and developer tokens, OAuth
+//! The admin API under `/_emulator/`: users (with their enterprise role
+//! and whether they are external: `POST /_emulator/users`,
+//! `PUT /_emulator/users/{id}`) and developer tokens, OAuth
 //! apps, seeding a user's tree from a local directory (over HTTP only from
 //! directories named at start), counters, fault configuration, webhook
 //! signature keys and the webhook delivery log. Requests need the per-run
@@ -19,6 +21,7 @@ use crate::faults::FaultConfig;
 use crate::http::errors::{ApiError, ApiResult};
 use crate::http::{blocking, JsonBody};
 use crate::state::Shared;
+use crate::store::enterprise::EnterpriseRole;
 use crate::store::{random_token, App, TokenKind, User};
 
 /// Admin operations failed.
@@ -259,6 +262,43 @@ fn admin_error(e: AdminError) -> ApiError {
 struct NewUser {
     name: String,
     login: String,
+    /// Enterprise role (`admin`, `coadmin`, `user`; default `user`).
+    #[serde(default)]
+    role: Option<EnterpriseRole>,
+    /// Outside the enterprise (an external user).
+    #[serde(default)]
+    external: Option<bool>,
+}
+
+/// `PUT /_emulator/users/{id}`: a user's enterprise role and whether they
+/// are external.
+#[derive(Debug, Deserialize)]
+struct AccountChange {
+    #[serde(default)]
+    role: Option<EnterpriseRole>,
+    #[serde(default)]
+    external: Option<bool>,
+}
+
+fn account_json(user: &User) -> Value {
+    json!({"id": user.id.to_string(), "name": user.name, "login": user.login,
+           "role": user.account.role.as_str(), "external": user.account.external})
+}
+
+async fn put_user(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody<AccountChange>,
+) -> ApiResult<Json<Value>> {
+    let id: u64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let s = shared.clone();
+    let user = blocking(move || {
+        s.store
+            .write(|tx| tx.set_account(id, body.role, body.external))
+            .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(Json(account_json(&user)))
 }
 
 async fn post_user(
@@ -266,15 +306,21 @@ async fn post_user(
     JsonBody(body): JsonBody<NewUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let s = shared.clone();
-    let (user, token) =
-        blocking(move || create_user(&s, &body.name, &body.login).map_err(admin_error)).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            json!({"id": user.id.to_string(), "name": user.name, "login": user.login,
-            "access_token": token}),
-        ),
-    ))
+    let (user, token) = blocking(move || {
+        let (user, token) = create_user(&s, &body.name, &body.login).map_err(admin_error)?;
+        if body.role.is_none() && body.external.is_none() {
+            return Ok((user, token));
+        }
+        let user = s
+            .store
+            .write(|tx| tx.set_account(user.id, body.role, body.external))
+            .map_err(ApiError::from)?;
+        Ok((user, token))
+    })
+    .await?;
+    let mut v = account_json(&user);
+    v["access_token"] = json!(token);
+    Ok((StatusCode::CREATED, Json(v)))
 }
 
 async fn post_token(
@@ -401,6 +447,7 @@ pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_emulator/health", get(health))
         .route("/_emulator/users", post(post_user))
+        .route("/_emulator/users/{id}", axum::routing::put(put_user))
         .route("/_emulator/users/{id}/tokens", post(post_token))
         .route("/_emulator/users/{id}/seed", post(post_seed))
         .route("/_emulator/apps", post(post_app))

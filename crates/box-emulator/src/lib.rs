@@ -27,8 +27,19 @@
 //!
 //! ## What is not reproduced
 //!
-//! - Enterprise features: groups, metadata, retention, legal holds, web
-//!   links, watermarks, classifications, representations.
+//! - One enterprise ([`store::enterprise`]): its admin is the first user
+//!   (the default user); admins, co-admins and apps' service accounts list,
+//!   create (managed and app users), change and delete users and act as
+//!   them with `As-User`. `role`, `enterprise` and the rest of Box's full
+//!   user come only when asked for with `fields`, as from Box. A user is
+//!   external only when rolled out (`PUT /users/{id}` with
+//!   `enterprise: null`); there is no second enterprise, no e-mail, no
+//!   login activity, no tracking codes, and quotas are shown, not enforced.
+//! - Groups ([`store::groups`]): invitability and member-viewability levels
+//!   gate who adds and lists members; `configurable_permissions` and
+//!   `group_type: all_users_group` are not emulated.
+//! - Enterprise features not emulated: retention, legal holds, watermarks,
+//!   classifications, representations.
 //! - Webhooks (v2) deliver to loopback or allowed hosts only, for the
 //!   triggers in [`store::webhooks::TRIGGERS`], signed and retried as
 //!   [`webhooks`] describes; `FILE.DELETED` and other triggers of changes
@@ -39,8 +50,14 @@
 //!   always null). The only collection is each user's Favorites
 //!   ([`store::collections`]); recent items come from the user's own events
 //!   ([`v2::collections`]), so opens and previews never appear.
-//! - Collaborations are user-to-user only and accepted at once; roles collapse
-//!   to read (viewer, previewer, uploader…) or read-write (editor, co-owner).
+//! - Collaborations are with a user, a group (each member gets the group's
+//!   role; leaving the group ends it) or an e-mail that is no user yet.
+//!   Between two users of the enterprise they are accepted at once; with an
+//!   external user or a not-yet-registered login they stay `pending`
+//!   (`COLLAB_INVITE_COLLABORATOR`) until the invitee accepts them (the
+//!   enterprise setting that would auto-accept them is not emulated). Roles
+//!   collapse to read (viewer, previewer, uploader…) or read-write (editor,
+//!   co-owner).
 //!   `path_collection` shows the owner's full path even to collaborators.
 //! - Shared links: `company` access behaves like `open`; no vanity URLs, no
 //!   download/preview counting; `/shared/static/…` URLs are not served.

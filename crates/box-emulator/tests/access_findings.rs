@@ -59,8 +59,9 @@ async fn the_realtime_channel_needs_the_callers_credential() {
     assert_eq!(s, 401, "another user's token watched the channel");
 }
 
-/// `GET /users/{id}` of another user is refused (no enterprise joins
-/// them); the caller's own id and an app's service account are served.
+/// `GET /users/{id}` of another user is refused to a managed user; the
+/// caller's own id is served, and the enterprise's admin (the default
+/// user) sees the enterprise's users.
 #[tokio::test]
 async fn other_users_profiles_are_refused() {
     let emu = Emulator::builder().start().await.unwrap();
@@ -68,8 +69,8 @@ async fn other_users_profiles_are_refused() {
     let (other, other_token) = emu.create_user("Other", "other@example.com").unwrap();
     let (s, v) = call(
         Client::new()
-            .get(format!("{}/users/{}", emu.api_url(), other.id))
-            .bearer_auth(&t),
+            .get(format!("{}/users/{}", emu.api_url(), emu.default_user()))
+            .bearer_auth(&other_token),
     )
     .await;
     assert_eq!(s, 403, "{v}");
@@ -83,6 +84,13 @@ async fn other_users_profiles_are_refused() {
     .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["login"], "other@example.com");
+    let (s, v) = call(
+        Client::new()
+            .get(format!("{}/users/{}", emu.api_url(), other.id))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(s, 200, "the admin sees the enterprise's users: {v}");
 }
 
 /// One app cannot revoke another app's token.

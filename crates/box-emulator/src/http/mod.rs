@@ -53,7 +53,8 @@ impl FromRequestParts<Arc<Shared>> for Caller {
             .store
             .read(|st| st.token(token, TokenKind::Access).map(|t| t.user))
             .ok_or_else(|| ApiError::unauthorized("The access token provided is invalid."))?;
-        // `As-User`: a service account (an app's admin) may act as another user.
+        // `As-User`: an enterprise admin or a service account may act as a
+        // user they manage ([`crate::store::State::check_as_user`]).
         let Some(as_user) = parts.headers.get("as-user").and_then(|v| v.to_str().ok()) else {
             return Ok(Caller { user });
         };
@@ -61,22 +62,11 @@ impl FromRequestParts<Arc<Shared>> for Caller {
             .trim()
             .parse()
             .map_err(|_| ApiError::bad_request("bad_request", "As-User must be a user id"))?;
-        shared.store.read(|st| {
-            if !st.apps.values().any(|a| a.service_user == user) {
-                return Err(ApiError::new(
-                    http::StatusCode::FORBIDDEN,
-                    "access_denied_insufficient_permissions",
-                    "As-User needs a service account token",
-                ));
-            }
-            if !st.users.contains_key(&target) {
-                return Err(ApiError::bad_request(
-                    "invalid_user",
-                    "Unknown As-User user id",
-                ));
-            }
-            Ok(Caller { user: target })
-        })
+        shared
+            .store
+            .read(|st| st.check_as_user(user, target))
+            .map_err(ApiError::from)?;
+        Ok(Caller { user: target })
     }
 }
 

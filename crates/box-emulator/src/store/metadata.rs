@@ -5,8 +5,9 @@
 //! top-level keys, all or nothing), and the query evaluation behind
 //! `POST /metadata_queries/execute_read` ([`super::metadata_query`]).
 //!
-//! The emulated account is one enterprise, [`ENTERPRISE_SCOPE`]; every
-//! user may manage its templates (there are no admin roles yet).
+//! The emulated account is one enterprise, [`ENTERPRISE_SCOPE`]; its
+//! admins manage its templates (checked by the v2 handlers, with
+//! [`super::State::is_admin`]).
 //! Instances are removed with their item when it is purged, and with their
 //! template when it is deleted.
 

@@ -17,6 +17,8 @@ pub mod blobs;
 pub mod collaborations;
 pub mod collections;
 pub mod comments;
+pub mod enterprise;
+pub mod groups;
 pub mod metadata;
 pub mod metadata_query;
 pub mod model;
@@ -139,6 +141,10 @@ pub struct State {
     pub metadata_templates: BTreeMap<String, metadata::Template>,
     /// Metadata instances by `"<item>/<scope>/<key>"` ([`metadata`]).
     pub metadata_instances: BTreeMap<String, metadata::Instance>,
+    /// Groups by id ([`groups`]).
+    pub groups: BTreeMap<u64, groups::Group>,
+    /// Group memberships by id ([`groups`]).
+    pub memberships: BTreeMap<u64, groups::Membership>,
     passwords: HashMap<u64, PasswordHash>,
 }
 
@@ -557,6 +563,15 @@ fn load(st: &mut State, db: &mut Db) -> rusqlite::Result<()> {
     for (k, i) in db.load::<metadata::Instance>(Table::MetadataInstance)? {
         st.metadata_instances.insert(k, i);
     }
+    for (_, g) in db.load::<groups::Group>(Table::Group)? {
+        max_id = max_id.max(g.id);
+        st.groups.insert(g.id, g);
+    }
+    for (_, m) in db.load::<groups::Membership>(Table::GroupMembership)? {
+        max_id = max_id.max(m.id);
+        st.memberships.insert(m.id, m);
+    }
+    enterprise::after_load(st);
     for (k, p) in db.load::<PasswordHash>(Table::Password)? {
         if let Ok(user) = k.parse() {
             st.passwords.insert(user, p);
@@ -763,7 +778,16 @@ impl State {
             .collabs
             .values()
             .filter(|c| chain.contains(&c.item) && c.status == CollabStatus::Accepted)
-            .map(|c| c.user)
+            .flat_map(|c| match c.group {
+                // A group's collaboration: its members watch the item.
+                Some(g) => self
+                    .memberships
+                    .values()
+                    .filter(|m| m.group == g)
+                    .map(|m| m.user)
+                    .collect(),
+                None => vec![c.user],
+            })
             .collect();
         users.push(item.owner);
         users.sort_unstable();
@@ -924,6 +948,8 @@ impl Tx<'_> {
                     Table::MetadataTemplate => row(t, key, st.metadata_templates.get(key)),
                     Table::MetadataInstance => row(t, key, st.metadata_instances.get(key)),
                     Table::Meta => row(t, key, Some(&st.next_id)),
+                    Table::Group => row(t, key, id.and_then(|k| st.groups.get(&k))),
+                    Table::GroupMembership => row(t, key, id.and_then(|k| st.memberships.get(&k))),
                 }
             })
             .collect()
@@ -994,6 +1020,7 @@ impl Tx<'_> {
             login: login.into(),
             root_id,
             created_at: now,
+            account: enterprise::Account::first_or_member(self.st.users.is_empty()),
         };
         self.touch(Table::User, id);
         self.st.users.insert(id, user.clone());
@@ -1020,6 +1047,7 @@ impl Tx<'_> {
             },
         );
         self.accept_invitations(&user);
+        self.bind_invited_collabs(&user);
         Ok(user)
     }
 
@@ -1471,34 +1499,41 @@ impl Tx<'_> {
         let mut ids = self.st.descendants(id);
         ids.push(id);
         for i in ids {
-            self.touch(Table::Item, i);
-            if let Some(gone) = self.st.items.remove(&i) {
-                self.st.unlink(gone.parent, i);
-                for v in &gone.versions {
-                    self.touch(Table::Version, format!("{i}/{}", v.id));
-                }
-            }
-            self.st.reindex(i);
-            self.st.children_index.remove(&i);
-            self.st.sorted.remove(&i);
-            let collabs: Vec<u64> = self
-                .st
-                .collabs
-                .values()
-                .filter(|c| c.item == i)
-                .map(|c| c.id)
-                .collect();
-            for c in collabs {
-                self.touch(Table::Collab, c);
-                self.st.collabs.remove(&c);
-            }
-            self.drop_comments_on(i);
-            self.drop_tasks_on(i);
-            self.drop_favorites_of(i);
-            self.drop_webhooks_on(i);
-            self.drop_metadata_of(i);
+            self.remove_item_records(i);
         }
         Ok(())
+    }
+
+    /// Removes one item and everything recorded about it (its versions'
+    /// rows, collaborations, comments, tasks, favorites, webhooks,
+    /// metadata): purging from the trash, deleting a user.
+    fn remove_item_records(&mut self, i: u64) {
+        self.touch(Table::Item, i);
+        if let Some(gone) = self.st.items.remove(&i) {
+            self.st.unlink(gone.parent, i);
+            for v in &gone.versions {
+                self.touch(Table::Version, format!("{i}/{}", v.id));
+            }
+        }
+        self.st.reindex(i);
+        self.st.children_index.remove(&i);
+        self.st.sorted.remove(&i);
+        let collabs: Vec<u64> = self
+            .st
+            .collabs
+            .values()
+            .filter(|c| c.item == i)
+            .map(|c| c.id)
+            .collect();
+        for c in collabs {
+            self.touch(Table::Collab, c);
+            self.st.collabs.remove(&c);
+        }
+        self.drop_comments_on(i);
+        self.drop_tasks_on(i);
+        self.drop_favorites_of(i);
+        self.drop_webhooks_on(i);
+        self.drop_metadata_of(i);
     }
 
     /// Makes an old version current again (as a new version).
@@ -1601,6 +1636,8 @@ impl Tx<'_> {
                 created_at: Utc::now(),
                 status: CollabStatus::Accepted,
                 modified_at: None,
+                group: None,
+                invite_email: None,
             },
         );
         self.event("COLLAB_ADD_COLLABORATOR", item, user);

@@ -20,6 +20,10 @@ pub struct User {
     pub root_id: u64,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Enterprise role and profile ([`super::enterprise`]); rows written
+    /// before enterprises read as a managed user with an empty profile.
+    #[serde(flatten)]
+    pub account: super::enterprise::Account,
 }
 
 /// Whether an item is a file, a folder or a web link.
@@ -289,6 +293,14 @@ pub struct Collaboration {
     /// Last change (role or status), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<DateTime<Utc>>,
+    /// A group collaboration: every member of this group may access the
+    /// item (`user` is then 0, no user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u64>,
+    /// A pending invitation of a login that was not a user yet (`user` is
+    /// 0 until a user with that login is created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_email: Option<String>,
 }
 
 fn accepted() -> CollabStatus {

@@ -53,6 +53,10 @@ pub enum Table {
     MetadataTemplate,
     /// [`super::metadata::Instance`], keyed `"<item>/<scope>/<key>"`.
     MetadataInstance,
+    /// [`super::groups::Group`]
+    Group,
+    /// [`super::groups::Membership`]
+    GroupMembership,
 }
 
 impl Table {
@@ -78,6 +82,8 @@ impl Table {
             Table::Version => "version",
             Table::MetadataTemplate => "metadata_template",
             Table::MetadataInstance => "metadata_instance",
+            Table::Group => "group",
+            Table::GroupMembership => "group_membership",
         }
     }
 }

@@ -141,10 +141,15 @@ impl State {
         if item.owner == user {
             return Some(Role::Owner);
         }
+        // Collaborations given to the user, or to a group they are in.
+        let groups = self.groups_of(user);
         let mine: Vec<(u64, Role)> = self
             .collabs
             .values()
-            .filter(|c| c.user == user && c.status == CollabStatus::Accepted)
+            .filter(|c| {
+                c.status == CollabStatus::Accepted
+                    && (c.user == user || c.group.is_some_and(|g| groups.contains(&g)))
+            })
             .map(|c| (c.item, role_of(&c.role)))
             .collect();
         if mine.is_empty() {

@@ -104,6 +104,8 @@ impl Tx<'_> {
             (Table::TaskAssignment, Some(id)) => keep(st, id, |st| &mut st.task_assignments),
             (Table::Favorite, Some(id)) => keep(st, id, |st| &mut st.favorites),
             (Table::Webhook, Some(id)) => keep(st, id, |st| &mut st.webhooks),
+            (Table::Group, Some(id)) => keep(st, id, |st| &mut st.groups),
+            (Table::GroupMembership, Some(id)) => keep(st, id, |st| &mut st.memberships),
             (Table::Token, _) => keep(st, key.to_string(), |st| &mut st.tokens),
             (Table::App, _) => keep(st, key.to_string(), |st| &mut st.apps),
             (Table::Session, _) => keep(st, key.to_string(), |st| &mut st.sessions),
@@ -135,7 +137,9 @@ impl Tx<'_> {
                 | Table::Task
                 | Table::TaskAssignment
                 | Table::Favorite
-                | Table::Webhook,
+                | Table::Webhook
+                | Table::Group
+                | Table::GroupMembership,
                 None,
             ) => return,
         };

@@ -1,6 +1,7 @@
-//! Collaborations: create, get, delete, and list per file or folder. A
-//! collaborator can then read (viewer) or change (editor) the item and
-//! everything below it.
+//! Collaborations: create (with a user, a group, or an e-mail not yet a
+//! user), get, update, delete, list per file or folder, and the caller's
+//! pending invitations. A collaborator can then read (viewer) or change
+//! (editor) the item and everything below it; a group's members each can.
 
 use std::sync::Arc;
 
@@ -9,11 +10,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::objects::{item_mini, ts, user_mini};
+use super::objects::{group_mini, item_mini, ts, user_mini};
+use super::paging::page;
 use crate::http::errors::{ApiError, ApiResult};
-use crate::http::{id_of, write, Caller, JsonBody};
+use crate::http::{id_of, write, Caller, JsonBody, Params};
 use crate::state::Shared;
-use crate::store::collaborations::CollabUpdate;
+use crate::store::collaborations::{CollabUpdate, Invitee};
 use crate::store::{CollabStatus, Collaboration, Kind, State as St};
 
 const ROLES: &[&str] = &[
@@ -26,19 +28,37 @@ const ROLES: &[&str] = &[
     "co-owner",
 ];
 
-fn collab_json(st: &St, c: &Collaboration) -> Value {
-    json!({
+/// A collaboration (`Collaboration`): `accessible_by` is the user or the
+/// group; a pending invitation of a login that is no user yet has
+/// `invite_email` and no `accessible_by`.
+pub fn collab_json(st: &St, c: &Collaboration) -> Value {
+    let accessible_by = match c.group {
+        Some(g) => group_mini(st, g),
+        None => user_mini(st, c.user),
+    };
+    let mut v = json!({
         "type": "collaboration", "id": c.id.to_string(),
         "created_by": user_mini(st, c.created_by), "created_at": ts(&c.created_at),
         "modified_at": ts(c.modified_at.as_ref().unwrap_or(&c.created_at)), "expires_at": null,
         "status": c.status.as_str(),
-        "accessible_by": user_mini(st, c.user), "invite_email": null, "role": c.role,
-        "acknowledged_at": match c.status {
-            CollabStatus::Pending => Value::Null,
-            _ => json!(ts(c.modified_at.as_ref().unwrap_or(&c.created_at))),
-        },
+        "accessible_by": accessible_by, "invite_email": c.invite_email, "role": c.role,
         "item": st.item(c.item).map(item_mini).unwrap_or(Value::Null),
-    })
+    });
+    if let Value::Object(m) = &mut v {
+        // Box's description has neither as nullable: a pending invitation
+        // has no acknowledgement, an invited e-mail no user yet; the keys
+        // are left out rather than null.
+        if c.status != CollabStatus::Pending {
+            m.insert(
+                "acknowledged_at".into(),
+                json!(ts(c.modified_at.as_ref().unwrap_or(&c.created_at))),
+            );
+        }
+        if m.get("accessible_by").is_some_and(Value::is_null) {
+            m.remove("accessible_by");
+        }
+    }
+    v
 }
 
 /// `POST /2.0/collaborations`.
@@ -65,29 +85,42 @@ pub async fn create(
         .ok_or_else(|| ApiError::bad_request("bad_request", "role is missing or invalid"))?
         .to_string();
     let who = &body["accessible_by"];
-    if who["type"].as_str().unwrap_or("user") != "user" {
+    let wanted_id = id_of(&who["id"]).and_then(|i| i.parse::<u64>().ok());
+    let invitee = match who["type"].as_str().unwrap_or("user") {
+        "group" => Invitee::Group(wanted_id.ok_or_else(|| {
+            ApiError::bad_request("bad_request", "accessible_by.id must name a group")
+        })?),
+        "user" => match (wanted_id, who["login"].as_str()) {
+            (Some(id), _) => Invitee::User(id),
+            (None, Some(login)) => Invitee::Email(login.to_string()),
+            (None, None) => {
+                return Err(ApiError::bad_request(
+                    "bad_request",
+                    "accessible_by needs an id or a login",
+                ))
+            }
+        },
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_request",
+                "accessible_by.type must be user or group",
+            ))
+        }
+    };
+    let exists = shared.store.read(|st| match &invitee {
+        Invitee::User(u) => st.users.contains_key(u),
+        Invitee::Group(g) => st.groups.contains_key(g),
+        Invitee::Email(_) => true,
+    });
+    if !exists {
         return Err(ApiError::bad_request(
             "bad_request",
-            "Only user collaborations are emulated",
+            "accessible_by must name an existing user or group",
         ));
     }
-    let with = shared.store.read(|st| {
-        if let Some(id) = id_of(&who["id"]).and_then(|i| i.parse::<u64>().ok()) {
-            st.users.contains_key(&id).then_some(id)
-        } else {
-            let login = who["login"].as_str()?.to_lowercase();
-            st.users
-                .values()
-                .find(|u| u.login.to_lowercase() == login)
-                .map(|u| u.id)
-        }
-    });
-    let with = with.ok_or_else(|| {
-        ApiError::bad_request("bad_request", "accessible_by must name an existing user")
-    })?;
     let user = caller.user;
     let id = write(&shared, move |tx| {
-        tx.collaborate(user, kind, &item, with, &role)
+        tx.add_collaboration(user, kind, &item, invitee, &role)
     })
     .await?;
     shared.store.read(|st| {
@@ -208,4 +241,28 @@ pub async fn list_file(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     list(&shared, caller.user, Kind::File, &id)
+}
+
+/// `GET /2.0/collaborations?status=pending`: the caller's pending
+/// invitations (the only listing Box offers here), `offset`/`limit`.
+pub async fn list_pending(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    if params.get("status") != Some("pending") {
+        return Err(ApiError::bad_request(
+            "bad_request",
+            "status=pending is required",
+        ));
+    }
+    let entries = shared.store.read(|st| {
+        st.collabs
+            .values()
+            .filter(|c| c.user == caller.user && c.status == CollabStatus::Pending)
+            .filter(|c| !st.in_trash(c.item))
+            .map(|c| collab_json(st, c))
+            .collect::<Vec<_>>()
+    });
+    page(entries, &params, false).map(Json)
 }

@@ -133,12 +133,27 @@ fn bool_field(body: &Value, key: &str) -> ApiResult<Option<bool>> {
 
 // ---- templates ----
 
+/// Only the enterprise's admins (and service accounts) create, change and
+/// delete its templates: anyone else gets Box's `403`.
+fn template_admin(shared: &Shared, caller: Caller) -> ApiResult<()> {
+    if shared.store.read(|st| st.is_admin(caller.user)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied_insufficient_permissions",
+            "Only enterprise admins can manage metadata templates",
+        ))
+    }
+}
+
 /// `POST /2.0/metadata_templates/schema`.
 pub async fn create_template(
     State(shared): State<Arc<Shared>>,
-    _caller: Caller,
+    caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    template_admin(&shared, caller)?;
     body_object(&body)?;
     let scope = str_field(&body, "scope")?
         .ok_or_else(|| ApiError::bad_request("bad_request", "scope is required"))?;
@@ -448,13 +463,14 @@ fn apply_template_ops(mut t: Template, ops: &[Value]) -> ApiResult<Template> {
 /// operations, all or nothing.
 pub async fn update_template(
     State(shared): State<Arc<Shared>>,
-    _caller: Caller,
+    caller: Caller,
     method: Method,
     OriginalUri(uri): OriginalUri,
     Path((scope, key)): Path<(String, String)>,
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Json<Value>> {
     not_emulated(&method, &uri, &scope, &key)?;
+    template_admin(&shared, caller)?;
     let ops = body
         .as_array()
         .ok_or_else(|| {
@@ -484,12 +500,13 @@ pub async fn update_template(
 /// `DELETE /2.0/metadata_templates/{scope}/{key}/schema`.
 pub async fn delete_template(
     State(shared): State<Arc<Shared>>,
-    _caller: Caller,
+    caller: Caller,
     method: Method,
     OriginalUri(uri): OriginalUri,
     Path((scope, key)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     not_emulated(&method, &uri, &scope, &key)?;
+    template_admin(&shared, caller)?;
     write(&shared, move |tx| tx.delete_template(&scope, &key)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,10 +9,12 @@ pub mod downloads;
 pub mod events;
 pub mod files;
 pub mod folders;
+pub mod groups;
 pub mod items;
 pub mod metadata;
 pub mod objects;
 pub mod operations;
+pub mod paging;
 pub mod search;
 pub mod shared_links;
 pub mod tasks;
@@ -35,7 +37,33 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     let limit = shared.config.json_body_limit;
     let api = Router::new()
         .route("/2.0/users/me", get(users::me))
-        .route("/2.0/users/{id}", get(users::get_user))
+        .route("/2.0/users", get(users::list).post(users::create))
+        .route(
+            "/2.0/users/{id}",
+            get(users::get_user)
+                .put(users::update)
+                .delete(users::delete),
+        )
+        .route("/2.0/users/{id}/memberships", get(users::memberships))
+        .route("/2.0/groups", get(groups::list).post(groups::create))
+        .route(
+            "/2.0/groups/{id}",
+            get(groups::get_group)
+                .put(groups::update)
+                .delete(groups::delete),
+        )
+        .route("/2.0/groups/{id}/memberships", get(groups::members))
+        .route(
+            "/2.0/groups/{id}/collaborations",
+            get(groups::collaborations),
+        )
+        .route("/2.0/group_memberships", post(groups::add_member))
+        .route(
+            "/2.0/group_memberships/{id}",
+            get(groups::get_membership)
+                .put(groups::update_membership)
+                .delete(groups::remove_membership),
+        )
         .route("/2.0/folders", post(folders::create))
         .route(
             "/2.0/folders/{id}",
@@ -85,7 +113,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/2.0/files/content",
             axum::routing::options(uploads::preflight),
         )
-        .route("/2.0/collaborations", post(collaborations::create))
+        .route(
+            "/2.0/collaborations",
+            get(collaborations::list_pending).post(collaborations::create),
+        )
         .route(
             "/2.0/collaborations/{id}",
             get(collaborations::get_collab)

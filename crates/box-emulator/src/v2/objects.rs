@@ -20,17 +20,89 @@ pub fn user_mini(st: &State, id: u64) -> Value {
     }
 }
 
-/// Standard user.
+/// Standard user: Box's default fields.
 pub fn user_full(st: &State, u: &User) -> Value {
     let used = st.size_of(u.root_id);
+    let a = &u.account;
+    let or = |v: &str, d: &'static str| {
+        if v.is_empty() {
+            d.to_string()
+        } else {
+            v.to_string()
+        }
+    };
     json!({
         "type": "user", "id": u.id.to_string(), "name": u.name, "login": u.login,
-        "created_at": ts(&u.created_at), "modified_at": ts(&u.created_at),
-        "language": "en", "timezone": "UTC", "space_amount": 999_999_999_999_999u64,
-        "space_used": used, "max_upload_size": 53_687_091_200u64, "status": "active",
-        "job_title": "", "phone": "", "address": "", "avatar_url": "",
+        "created_at": ts(&u.created_at),
+        "modified_at": ts(a.modified_at.as_ref().unwrap_or(&u.created_at)),
+        "language": or(&a.language, "en"), "timezone": or(&a.timezone, "UTC"),
+        "space_amount": a.space_amount.unwrap_or(999_999_999_999_999),
+        "space_used": used, "max_upload_size": 53_687_091_200u64,
+        "status": or(&a.status, "active"),
+        "job_title": a.job_title, "phone": a.phone, "address": a.address, "avatar_url": "",
         "notification_email": null,
     })
+}
+
+/// Every field of a user (`User--Full`): the standard ones plus the
+/// enterprise's (`role`, `enterprise`, `is_platform_access_only`…), which
+/// Box returns only when asked for with `fields`.
+pub fn user_all_fields(st: &State, u: &User) -> Value {
+    let mut v = user_full(st, u);
+    let a = &u.account;
+    let enterprise = if a.external {
+        Value::Null
+    } else {
+        json!({"type": "enterprise", "id": crate::store::enterprise::ENTERPRISE_ID,
+               "name": crate::store::enterprise::ENTERPRISE_NAME})
+    };
+    if let Value::Object(m) = &mut v {
+        for (k, x) in [
+            ("role", json!(a.role.as_str())),
+            ("enterprise", enterprise),
+            ("is_platform_access_only", json!(a.app_user)),
+            ("tracking_codes", json!([])),
+            ("can_see_managed_users", json!(!a.external)),
+            ("is_sync_enabled", json!(true)),
+            ("is_external_collab_restricted", json!(false)),
+            ("is_exempt_from_device_limits", json!(false)),
+            ("is_exempt_from_login_verification", json!(false)),
+            ("my_tags", json!([])),
+            ("hostname", json!("https://app.box.com/")),
+        ] {
+            m.insert(k.into(), x);
+        }
+        if let Some(x) = &a.external_app_user_id {
+            m.insert("external_app_user_id".into(), json!(x));
+        }
+    }
+    v
+}
+
+/// A user with Box's default fields, or (with `fields`) the asked-for
+/// fields of every field, plus `type` and `id`.
+pub fn user_with_fields(st: &State, u: &User, fields: Option<&str>) -> Value {
+    let Some(f) = fields else {
+        return user_full(st, u);
+    };
+    let keep: Vec<&str> = f.split(',').map(str::trim).chain(["type", "id"]).collect();
+    match user_all_fields(st, u) {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| keep.contains(&k.as_str()))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Mini group (`Group--Mini`).
+pub fn group_mini(st: &State, id: u64) -> Value {
+    match st.groups.get(&id) {
+        Some(g) => json!({"type": "group", "id": g.id.to_string(), "name": g.name,
+                          "group_type": "managed_group"}),
+        None => Value::Null,
+    }
 }
 
 /// Mini item (file, folder or web link).
