@@ -184,6 +184,10 @@ def seed_records(base, token, other_token):
     trashed_link = call("POST", "/2.0/web_links",
                         json={"url": "https://example.com/trashed", "parent": {"id": folder["id"]}})
     requests.delete(base + f"/2.0/web_links/{trashed_link['id']}", headers=h, timeout=30)
+    # A started zip download, so its status answers (its content URL answers once).
+    zipped = call("POST", "/2.0/zip_downloads", json={"items": [{"type": "folder", "id": folder["id"]}]})
+    requests.get(zipped["download_url"], timeout=30).content
+    zip_id = zipped["status_url"].rsplit("/", 2)[-2]
     return {
         "file_id": file["id"],
         "folder_id": folder["id"],
@@ -197,6 +201,7 @@ def seed_records(base, token, other_token):
         "collection_id": favorites["id"],
         "user_id": me["id"],
         "web_link_id": link["id"],
+        "zip_download_id": zip_id,
     }, {"folder_id": trashed["id"], "web_link_id": trashed_link["id"]}
 
 

@@ -74,6 +74,12 @@ from box_sdk_gen import (
     UploadFileVersionAttributes,
     WebhooksManager,
 )
+from box_sdk_gen.managers.zip_downloads import (
+    CreateZipDownloadItems,
+    CreateZipDownloadItemsTypeField,
+    DownloadZipItems,
+    DownloadZipItemsTypeField,
+)
 
 
 def check(cond, what):
@@ -175,6 +181,7 @@ def main():
     more_of_the_sdk(base, client, folder, restored, data)
     comments_tasks_collections_webhooks(base, client, folder, restored)
     web_links_and_metadata(base, client, folder, restored)
+    zip_downloads(client, folder, restored)
 
     client.folders.delete_folder_by_id(folder.id, recursive=True)
     print("official Python SDK: all checks passed")
@@ -463,6 +470,34 @@ def web_links_and_metadata(base, client, folder, f):
     client.metadata_templates.delete_metadata_template(DeleteMetadataTemplateScope.ENTERPRISE, "sdkInvoice")
     expect_error(lambda: client.file_metadata.get_file_metadata_by_id(
         f.id, GetFileMetadataByIdScope.ENTERPRISE, "sdkInvoice"), 404, "instances go with their template")
+
+def zip_downloads(client, folder, f):
+    """Zip downloads: the SDK's one-call download_zip, and create + status."""
+    import zipfile
+
+    # The file as it is now (earlier steps renamed it and added versions).
+    f = client.files.get_file_by_id(f.id)
+    data = client.downloads.download_file(f.id).read()
+
+    items = [
+        DownloadZipItems(type=DownloadZipItemsTypeField.FILE, id=f.id),
+        DownloadZipItems(type=DownloadZipItemsTypeField.FOLDER, id=folder.id),
+    ]
+    stream = client.zip_downloads.download_zip(items, download_file_name="sdk")
+    archive = zipfile.ZipFile(io.BytesIO(stream.read()))
+    names = archive.namelist()
+    check(archive.testzip() is None and f"sdk-compat/{f.name}" in names and f.name in names,
+          f"zip_downloads.download_zip ({len(names)} entries)")
+    check(archive.read(f.name) == data, "zip_downloads.download_zip: a file's bytes")
+    created = client.zip_downloads.create_zip_download(
+        [CreateZipDownloadItems(type=CreateZipDownloadItemsTypeField.FILE, id=f.id)]
+    )
+    got = client.zip_downloads.get_zip_download_content(created.download_url).read()
+    check(zipfile.ZipFile(io.BytesIO(got)).read(f.name) == data, "zip_downloads.get_zip_download_content")
+    status = client.zip_downloads.get_zip_download_status(created.status_url)
+    check(status.total_file_count == 1 and status.downloaded_file_count == 1
+          and status.state.value == "succeeded", "zip_downloads.get_zip_download_status")
+
 
 
 if __name__ == "__main__":

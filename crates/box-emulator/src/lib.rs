@@ -62,6 +62,12 @@
 //! - Shared links: `company` access behaves like `open`; no vanity URLs, no
 //!   download/preview counting; `/shared/static/…` URLs are not served.
 //! - Search is a case-insensitive substring match on names and descriptions.
+//! - Zip downloads ([`store::zip`], [`v2::zip_downloads`]) are planned when
+//!   asked for and made while they stream ([`zipfile`]); their URLs are
+//!   served by the API server itself (no `dl.boxcloud.com`), the content URL
+//!   answers once and only within `zip_download_ttl` (30 s by default) of
+//!   being asked for. Same-named top-level items are reported in groups of
+//!   all that share the name (Box shows pairs), each renamed.
 //! - Events are per-user: `ITEM_CREATE`, `ITEM_UPLOAD`, `ITEM_COPY`,
 //!   `ITEM_MOVE`, `ITEM_RENAME`, `ITEM_MODIFY`, `ITEM_TRASH`,
 //!   `ITEM_UNDELETE_VIA_TRASH`, `COLLAB_ADD_COLLABORATOR`, `COMMENT_CREATE`,
@@ -121,6 +127,7 @@ pub mod store;
 pub mod v1;
 pub mod v2;
 pub mod webhooks;
+pub mod zipfile;
 
 pub use admin::AdminError;
 pub use faults::{Fault, FaultConfig, FaultRule};

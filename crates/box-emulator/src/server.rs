@@ -97,6 +97,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long after it is created a zip download may start (default 30 s).
+    pub fn zip_download_ttl(mut self, ttl: Duration) -> Self {
+        self.config.zip_download_ttl = ttl;
+        self
+    }
+
     /// How long realtime long-polls wait.
     pub fn longpoll_timeout(mut self, timeout: Duration) -> Self {
         self.config.longpoll_timeout = timeout;

@@ -41,6 +41,10 @@ pub struct Config {
     pub longpoll_timeout: Duration,
     /// Lifetime of download URLs.
     pub download_url_ttl: Duration,
+    /// How long after it is created a zip download may start (Box: "a
+    /// few seconds"; default 30 s). Once started, its status answers for
+    /// 12 hours.
+    pub zip_download_ttl: Duration,
     /// Retries of a webhook notification the receiver did not take
     /// (see `crate::webhooks`).
     pub webhook_retries: u32,
@@ -120,6 +124,7 @@ impl Default for Config {
             ticket_ttl: TICKET_TTL,
             longpoll_timeout: Duration::from_secs(60),
             download_url_ttl: Duration::from_secs(900),
+            zip_download_ttl: Duration::from_secs(30),
             webhook_retries: 5,
             webhook_retry_base: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(30),

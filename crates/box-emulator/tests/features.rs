@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use box_emulator::Emulator;
-use serde_json::json;
+use serde_json::{json, Value};
 
 mod support;
-use support::{admin_client, call, client, upload};
+use support::{admin_client, call, client, mkdir, sdk, upload};
 
 #[tokio::test]
 async fn events_and_long_poll() {
@@ -508,4 +508,194 @@ async fn trash_event_shows_the_trashed_item() {
     assert!(source["trashed_at"].is_string(), "{source}");
     assert_eq!(source["trashed_at"], trashed["trashed_at"]);
     assert_eq!(source["etag"], trashed["etag"]);
+}
+
+/// The entries of a zip archive, by name (folders with an empty body).
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        out.insert(f.name().to_string(), data);
+    }
+    out
+}
+
+/// Zip downloads end to end through box-v2's `ZipDownloads::download`:
+/// folders with their files (a deflated text, a stored JPEG), top-level
+/// name conflicts renamed and reported, the status counts, the content URL
+/// answering once; a stranger cannot zip the owner's items nor read the
+/// status; a collaborator removed after asking gets an archive with the
+/// folder's entries skipped and counted; an unstarted URL expires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zip_downloads_stream_what_the_caller_can_read() {
+    use box_core::{FileId, FolderId, ItemId};
+    let emu = Emulator::builder().start().await.unwrap();
+    let owner = emu.default_token().to_string();
+    let (viewer, viewer_token) = emu.create_user("Vic Viewer", "vic@example.com").unwrap();
+    let (_, stranger) = emu.create_user("Sam Stranger", "sam@example.com").unwrap();
+    let text: Vec<u8> = b"quarterly numbers\n".repeat(5000);
+    let jpeg: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let a = upload(&emu, &owner, "0", "Report.txt", b"top-level report").await;
+    let docs = mkdir(&emu, &owner, "0", "docs").await;
+    let b = upload(&emu, &owner, &docs, "b.txt", &text).await;
+    let deep = mkdir(&emu, &owner, &docs, "deep").await;
+    upload(&emu, &owner, &deep, "c.jpg", &jpeg).await;
+    let other = mkdir(&emu, &owner, "0", "other").await;
+    let a2 = upload(&emu, &owner, &other, "report.TXT", b"the other report").await;
+
+    let c = sdk(&emu, &owner);
+    let items = [
+        ItemId::from(FileId::from(a.as_str())),
+        FolderId::from(docs.as_str()).into(),
+        FileId::from(a2.as_str()).into(),
+    ];
+    let zip = c
+        .zip_downloads()
+        .download(items.clone(), Some("bundle"))
+        .await
+        .unwrap();
+    let bytes = zip.body.collect(16 << 20).await.unwrap();
+    let conflicts = zip.info.name_conflicts.clone().unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let group = &conflicts[0];
+    assert_eq!(group.len(), 2);
+    let renamed: std::collections::BTreeMap<String, String> = group
+        .iter()
+        .map(|r| (r.id.clone().unwrap(), r.download_name.clone().unwrap()))
+        .collect();
+    assert!(
+        renamed[&a].ends_with(".txt") && renamed[&a] != "Report.txt",
+        "{renamed:?}"
+    );
+    let entries = unzip(&bytes);
+    let names: Vec<&str> = entries.keys().map(String::as_str).collect();
+    let mut want = vec![
+        "docs/",
+        "docs/b.txt",
+        "docs/deep/",
+        "docs/deep/c.jpg",
+        renamed[&a].as_str(),
+        renamed[&a2].as_str(),
+    ];
+    want.sort();
+    assert_eq!(names, want);
+    assert_eq!(entries["docs/b.txt"], text);
+    assert_eq!(entries["docs/deep/c.jpg"], jpeg);
+    assert_eq!(entries[&renamed[&a]], b"top-level report");
+    assert_eq!(entries[&renamed[&a2]], b"the other report");
+    // Deflate for the text made the archive smaller than the text alone.
+    assert!(bytes.len() < text.len() + jpeg.len(), "{}", bytes.len());
+
+    let status_url = zip.info.status_url.clone().unwrap();
+    let (s, st) = call(client().get(&status_url).bearer_auth(&owner)).await;
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(
+        st,
+        json!({"total_file_count": 4, "downloaded_file_count": 4, "skipped_file_count": 0,
+               "skipped_folder_count": 0, "state": "succeeded"})
+    );
+    let (s, _) = call(client().get(&status_url).bearer_auth(&stranger)).await;
+    assert_eq!(s, 403);
+    let download_url = zip.info.download_url.clone().unwrap();
+    let (s, _) = call(client().get(&download_url)).await;
+    assert_eq!(s, 404, "the content URL answers once");
+
+    // A stranger cannot zip the owner's file; bad requests are 400s.
+    let api = emu.api_url();
+    let post = |token: &str, body: Value| {
+        client()
+            .post(format!("{api}/zip_downloads"))
+            .bearer_auth(token)
+            .json(&body)
+    };
+    let (s, _) = call(post(
+        &stranger,
+        json!({"items": [{"type": "file", "id": b}]}),
+    ))
+    .await;
+    assert_eq!(s, 404);
+    for body in [
+        json!({"items": []}),
+        json!({"items": [{"type": "folder", "id": "0"}]}),
+        json!({"items": [{"type": "web_link", "id": b}]}),
+        json!({}),
+    ] {
+        let (s, v) = call(post(&owner, body.clone())).await;
+        assert_eq!(s, 400, "{body} -> {v}");
+    }
+
+    // A viewer zips the folder, loses access before downloading: the
+    // folder's entries are skipped and counted.
+    let (s, collab) = call(
+        client()
+            .post(format!("{api}/collaborations"))
+            .bearer_auth(&owner)
+            .json(&json!({"item": {"type": "folder", "id": docs},
+                          "accessible_by": {"type": "user", "id": viewer.id.to_string()},
+                          "role": "viewer"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{collab}");
+    let (s, created) = call(post(
+        &viewer_token,
+        json!({"items": [{"type": "folder", "id": docs}]}),
+    ))
+    .await;
+    assert_eq!(s, 202, "{created}");
+    let (s, _) = call(
+        client()
+            .delete(format!(
+                "{api}/collaborations/{}",
+                collab["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&owner),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let r = client()
+        .get(created["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    assert!(unzip(&r.bytes().await.unwrap()).is_empty());
+    let (s, st) = call(
+        client()
+            .get(created["status_url"].as_str().unwrap())
+            .bearer_auth(&viewer_token),
+    )
+    .await;
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(
+        st,
+        json!({"total_file_count": 2, "downloaded_file_count": 0, "skipped_file_count": 2,
+               "skipped_folder_count": 2, "state": "succeeded"})
+    );
+    emu.stop().await;
+
+    // A download not started before `expires_at` is gone.
+    let emu = Emulator::builder()
+        .zip_download_ttl(Duration::from_millis(200))
+        .start()
+        .await
+        .unwrap();
+    let t = emu.default_token().to_string();
+    let f = upload(&emu, &t, "0", "x.txt", b"x").await;
+    let (s, created) = call(
+        client()
+            .post(format!("{}/zip_downloads", emu.api_url()))
+            .bearer_auth(&t)
+            .json(&json!({"items": [{"type": "file", "id": f}]})),
+    )
+    .await;
+    assert_eq!(s, 202, "{created}");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (s, _) = call(client().get(created["download_url"].as_str().unwrap())).await;
+    assert_eq!(s, 404);
+    emu.stop().await;
 }

@@ -510,3 +510,77 @@ async fn an_upload_whose_blob_cannot_be_stored_leaves_no_file() {
         }
     }
 }
+
+/// Zip downloads are kept across a restart: one asked for before it can be
+/// downloaded after, and a finished one's status still answers.
+#[tokio::test]
+async fn zip_downloads_survive_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new();
+    let start = || {
+        Emulator::builder()
+            .data_dir(dir.path())
+            .default_token("zip-token")
+            .start()
+    };
+    let emu = start().await.unwrap();
+    let token = "zip-token";
+    let r = upload(&client, &emu.upload_url(), token, "z.txt", "zipped".into())
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let id = v["entries"][0]["id"].as_str().unwrap().to_string();
+    let create = |api: String| {
+        client
+            .post(format!("{api}/zip_downloads"))
+            .bearer_auth(token)
+            .json(&json!({"items": [{"type": "file", "id": id}], "download_file_name": "z"}))
+            .send()
+    };
+    let first: Value = create(emu.api_url()).await.unwrap().json().await.unwrap();
+    let second: Value = create(emu.api_url()).await.unwrap().json().await.unwrap();
+    let r = client
+        .get(first["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("z.zip"));
+    let done = r.bytes().await.unwrap();
+    emu.stop().await;
+
+    let emu = start().await.unwrap();
+    // The port is new: the URLs keep their paths.
+    let moved = |url: &Value| {
+        let url = url.as_str().unwrap();
+        format!(
+            "{}{}",
+            emu.api_url(),
+            &url[url.find("/zip_downloads/").unwrap()..]
+        )
+    };
+    let status: Value = client
+        .get(moved(&first["status_url"]))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["state"], "succeeded", "{status}");
+    assert_eq!(status["downloaded_file_count"], 1, "{status}");
+    let r = client
+        .get(moved(&second["download_url"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let again = r.bytes().await.unwrap();
+    // Same entry, same bytes (names, times and contents are the file's).
+    assert_eq!(again, done);
+    emu.stop().await;
+}

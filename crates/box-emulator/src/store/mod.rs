@@ -32,6 +32,7 @@ pub mod tree;
 mod undo;
 pub mod web_links;
 pub mod webhooks;
+pub mod zip;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -145,6 +146,8 @@ pub struct State {
     pub groups: BTreeMap<u64, groups::Group>,
     /// Group memberships by id ([`groups`]).
     pub memberships: BTreeMap<u64, groups::Membership>,
+    /// Zip downloads by id ([`zip`]).
+    pub zip_downloads: BTreeMap<String, zip::ZipDownload>,
     passwords: HashMap<u64, PasswordHash>,
 }
 
@@ -572,6 +575,13 @@ fn load(st: &mut State, db: &mut Db) -> rusqlite::Result<()> {
         st.memberships.insert(m.id, m);
     }
     enterprise::after_load(st);
+    for (k, mut z) in db.load::<zip::ZipDownload>(Table::ZipDownload)? {
+        // A download that was streaming when the emulator stopped broke off.
+        if z.started_at.is_some() && z.state == zip::ZipState::InProgress {
+            z.state = zip::ZipState::Failed;
+        }
+        st.zip_downloads.insert(k, z);
+    }
     for (k, p) in db.load::<PasswordHash>(Table::Password)? {
         if let Ok(user) = k.parse() {
             st.passwords.insert(user, p);
@@ -947,6 +957,7 @@ impl Tx<'_> {
                     Table::Session => row(t, key, st.sessions.get(key)),
                     Table::MetadataTemplate => row(t, key, st.metadata_templates.get(key)),
                     Table::MetadataInstance => row(t, key, st.metadata_instances.get(key)),
+                    Table::ZipDownload => row(t, key, st.zip_downloads.get(key)),
                     Table::Meta => row(t, key, Some(&st.next_id)),
                     Table::Group => row(t, key, id.and_then(|k| st.groups.get(&k))),
                     Table::GroupMembership => row(t, key, id.and_then(|k| st.memberships.get(&k))),

@@ -57,6 +57,8 @@ pub enum Table {
     Group,
     /// [`super::groups::Membership`]
     GroupMembership,
+    /// [`super::zip::ZipDownload`], keyed by its id.
+    ZipDownload,
 }
 
 impl Table {
@@ -84,6 +86,7 @@ impl Table {
             Table::MetadataInstance => "metadata_instance",
             Table::Group => "group",
             Table::GroupMembership => "group_membership",
+            Table::ZipDownload => "zip_download",
         }
     }
 }

@@ -115,6 +115,7 @@ impl Tx<'_> {
             (Table::MetadataInstance, _) => {
                 keep(st, key.to_string(), |st| &mut st.metadata_instances)
             }
+            (Table::ZipDownload, _) => keep(st, key.to_string(), |st| &mut st.zip_downloads),
             (Table::SignatureKeys, _) => {
                 let prev = st.signature_keys.clone();
                 Box::new(move |st: &mut State| st.signature_keys = prev)

@@ -22,6 +22,7 @@ pub mod uploads;
 pub mod users;
 pub mod web_links;
 pub mod webhooks;
+pub mod zip_downloads;
 
 use std::sync::Arc;
 
@@ -216,6 +217,12 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
                 .put(webhooks::update)
                 .delete(webhooks::delete),
         )
+        .route("/2.0/zip_downloads", post(zip_downloads::create))
+        .route(
+            "/2.0/zip_downloads/{id}/content",
+            get(zip_downloads::content),
+        )
+        .route("/2.0/zip_downloads/{id}/status", get(zip_downloads::status))
         .route("/2.0/shared_items", get(shared_links::shared_item))
         .route("/2.0/search", get(search::search))
         .route(
