@@ -19,6 +19,15 @@ import urllib.parse
 import urllib.request
 
 from box_sdk_gen import (
+    CreateGroupInvitabilityLevel,
+    CreateGroupMemberViewabilityLevel,
+    CreateGroupMembershipGroup,
+    CreateGroupMembershipRole,
+    CreateGroupMembershipUser,
+    GetCollaborationsStatus,
+    UpdateCollaborationByIdStatus,
+    UpdateGroupMembershipByIdRole,
+    UpdateUserByIdRole,
     AddShareLinkToFileSharedLink,
     AddShareLinkToFileSharedLinkAccessField,
     AddShareLinkToWebLinkSharedLink,
@@ -182,6 +191,7 @@ def main():
     comments_tasks_collections_webhooks(base, client, folder, restored)
     web_links_and_metadata(base, client, folder, restored)
     zip_downloads(client, folder, restored)
+    users_and_groups(base, client, folder)
 
     client.folders.delete_folder_by_id(folder.id, recursive=True)
     print("official Python SDK: all checks passed")
@@ -498,6 +508,89 @@ def zip_downloads(client, folder, f):
     check(status.total_file_count == 1 and status.downloaded_file_count == 1
           and status.state.value == "succeeded", "zip_downloads.get_zip_download_status")
 
+
+
+def users_and_groups(base, client, folder):
+    """Enterprise users (the default user is the admin), As-User, groups,
+    memberships, a group collaboration and a pending one."""
+    me = client.users.get_user_me(fields=["role", "enterprise"])
+    check(me.role == "admin" and me.enterprise and me.enterprise.id, f"users.get_user_me: role {me.role}")
+    ann = client.users.create_user("SDK Ann", login="sdk-ann@example.com", job_title="Engineer")
+    check(ann.id and ann.login == "sdk-ann@example.com", "users.create_user (managed)")
+    robot = client.users.create_user("SDK Robot", is_platform_access_only=True)
+    check(robot.login.endswith("@boxdevedition.com"), f"users.create_user (app user {robot.login})")
+    found = client.users.get_users(filter_term="sdk-ann")
+    check([u.id for u in found.entries] == [ann.id], "users.get_users filter_term")
+    page = client.users.get_users(usemarker=True, limit=1)
+    check(len(page.entries) == 1 and page.next_marker, "users.get_users marker paging")
+    updated = client.users.update_user_by_id(ann.id, role=UpdateUserByIdRole.COADMIN, phone="555-0100")
+    check(updated.phone == "555-0100", "users.update_user_by_id")
+    check(client.users.get_user_by_id(ann.id, fields=["role"]).role == "coadmin", "users.get_user_by_id role")
+    client.users.update_user_by_id(ann.id, role=UpdateUserByIdRole.USER)
+    as_ann = client.with_as_user_header(ann.id)
+    check(as_ann.users.get_user_me().id == ann.id, "As-User: the admin acts as the user")
+    expect_error(lambda: as_ann.users.get_users(), 403, "a managed user cannot list users",
+                 "access_denied_insufficient_permissions")
+    ann_token = admin(base, f"users/{ann.id}/tokens", {})["access_token"]
+    ann_own = BoxClient(auth=BoxDeveloperTokenAuth(token=ann_token)).with_custom_base_urls(base_urls(base))
+    expect_error(lambda: ann_own.with_as_user_header(robot.id).users.get_user_me(), 403,
+                 "As-User from a managed user's token", "access_denied_insufficient_permissions")
+
+    group = client.groups.create_group(
+        "SDK Group", description="via the SDK",
+        invitability_level=CreateGroupInvitabilityLevel.ADMINS_ONLY,
+        member_viewability_level=CreateGroupMemberViewabilityLevel.ADMINS_AND_MEMBERS)
+    check(group.id and group.invitability_level == "admins_only", "groups.create_group")
+    check([g.id for g in client.groups.get_groups(filter_term="SDK").entries] == [group.id], "groups.get_groups")
+    expect_error(lambda: as_ann.groups.create_group("Not mine"), 403, "a managed user cannot create groups")
+    membership = client.memberships.create_group_membership(
+        CreateGroupMembershipUser(id=ann.id), CreateGroupMembershipGroup(id=group.id),
+        role=CreateGroupMembershipRole.MEMBER)
+    check(membership.role == "member" and membership.user.id == ann.id, "memberships.create_group_membership")
+    members = as_ann.memberships.get_group_memberships(group.id)
+    check([m.user.id for m in members.entries] == [ann.id], "memberships.get_group_memberships (member view)")
+    mine = as_ann.memberships.get_user_memberships(ann.id)
+    check([m.group.id for m in mine.entries] == [group.id], "memberships.get_user_memberships")
+    raised = client.memberships.update_group_membership_by_id(membership.id, role=UpdateGroupMembershipByIdRole.ADMIN)
+    check(raised.role == "admin", "memberships.update_group_membership_by_id")
+    check(client.memberships.get_group_membership_by_id(membership.id).role == "admin",
+          "memberships.get_group_membership_by_id")
+
+    room = client.folders.create_folder("group-room", CreateFolderParent(id=folder.id))
+    expect_error(lambda: as_ann.folders.get_folder_by_id(room.id), 404, "not shared yet")
+    collab = client.user_collaborations.create_collaboration(
+        CreateCollaborationItem(type=CreateCollaborationItemTypeField.FOLDER, id=room.id),
+        CreateCollaborationAccessibleBy(type=CreateCollaborationAccessibleByTypeField.GROUP, id=group.id),
+        CreateCollaborationRole.EDITOR,
+    )
+    check(collab.accessible_by.id == group.id, "user_collaborations.create_collaboration (group)")
+    check(as_ann.folders.get_folder_by_id(room.id).id == room.id, "a group member sees the group's folder")
+    listed = client.list_collaborations.get_group_collaborations(group.id)
+    check([c.id for c in listed.entries] == [collab.id], "list_collaborations.get_group_collaborations")
+    client.memberships.delete_group_membership_by_id(membership.id)
+    expect_error(lambda: as_ann.folders.get_folder_by_id(room.id), 404, "leaving the group ends the access")
+
+    invite = client.user_collaborations.create_collaboration(
+        CreateCollaborationItem(type=CreateCollaborationItemTypeField.FOLDER, id=room.id),
+        CreateCollaborationAccessibleBy(type=CreateCollaborationAccessibleByTypeField.USER,
+                                        login="sdk-later@example.com"),
+        CreateCollaborationRole.VIEWER,
+    )
+    check(invite.status == "pending" and invite.invite_email == "sdk-later@example.com",
+          "a login that is no user yet is invited (pending)")
+    later = client.users.create_user("SDK Later", login="sdk-later@example.com")
+    as_later = client.with_as_user_header(later.id)
+    pending = as_later.list_collaborations.get_collaborations(GetCollaborationsStatus.PENDING)
+    check([c.id for c in pending.entries] == [invite.id], "list_collaborations.get_collaborations(pending)")
+    accepted = as_later.user_collaborations.update_collaboration_by_id(
+        invite.id, status=UpdateCollaborationByIdStatus.ACCEPTED)
+    check(accepted.status == "accepted", "the invitee accepts")
+    check(as_later.folders.get_folder_by_id(room.id).id == room.id, "an accepted invitation gives access")
+
+    client.groups.delete_group_by_id(group.id)
+    expect_error(lambda: client.groups.get_group_by_id(group.id), 404, "groups.delete_group_by_id")
+    client.users.delete_user_by_id(robot.id, force=True)
+    expect_error(lambda: client.users.get_user_by_id(robot.id), 404, "users.delete_user_by_id")
 
 
 if __name__ == "__main__":
