@@ -18,6 +18,7 @@ pub mod collaborations;
 pub mod collections;
 pub mod comments;
 pub mod enterprise;
+pub mod expiry;
 pub mod groups;
 pub mod metadata;
 pub mod metadata_query;
@@ -119,7 +120,9 @@ pub struct State {
     tokens: HashMap<String, Token>,
     /// Registered apps by client id.
     pub apps: BTreeMap<String, App>,
-    used_jti: HashSet<String>,
+    used_jti: expiry::UsedJti,
+    /// Tokens held when expired ones are next purged ([`expiry`]).
+    token_purge_at: usize,
     /// Chunked upload sessions by id ([`sessions`]).
     sessions: BTreeMap<String, Session>,
     /// Comments by id.
@@ -329,10 +332,12 @@ impl Store {
         self.lock().sessions.get_mut(id).map(f)
     }
 
-    /// Records a JWT id as used (kept in memory only); false if it was
-    /// used before.
-    pub fn use_jti(&self, jti: &str) -> bool {
-        self.lock().used_jti.insert(jti.to_string())
+    /// Records a JWT id as used until its assertion's `exp` (Unix
+    /// seconds; kept in memory only, forgotten after it, see [`expiry`]);
+    /// false if it was used before by an assertion still valid.
+    pub fn use_jti(&self, jti: &str, exp: i64) -> bool {
+        let now = Utc::now().timestamp();
+        self.lock().used_jti.insert(jti, exp, now)
     }
 
     /// Runs a mutation; the touched records are persisted before returning.
@@ -1071,6 +1076,7 @@ impl Tx<'_> {
         ttl: Duration,
         redirect_uri: Option<String>,
     ) -> String {
+        self.purge_expired_tokens();
         let token = random_token(32);
         self.touch(Table::Token, &token);
         self.st.tokens.insert(
@@ -1096,6 +1102,7 @@ impl Tx<'_> {
             Some(t) if t.expires_at > Utc::now() => return true,
             _ => {}
         }
+        self.purge_expired_tokens();
         self.touch(Table::Token, token);
         self.st.tokens.insert(
             token.to_owned(),
@@ -1124,11 +1131,6 @@ impl Tx<'_> {
             self.touch(Table::Token, token);
             self.st.tokens.remove(token);
         }
-    }
-
-    /// Marks a JWT id as used; false if it was used before.
-    pub fn use_jti(&mut self, jti: &str) -> bool {
-        self.st.used_jti.insert(jti.to_string())
     }
 
     /// Registers (or replaces) an app.

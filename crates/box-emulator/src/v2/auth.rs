@@ -306,7 +306,7 @@ fn verify_jwt(shared: &Shared, app: &App, assertion: &str) -> Result<u64, OAuthE
         .filter(|j| j.len() >= 16 && j.len() <= 128)
         .ok_or_else(|| invalid_grant("Please check the 'jti' claim"))?
         .to_string();
-    if !shared.store.use_jti(&jti) {
+    if !shared.store.use_jti(&jti, exp) {
         return Err(invalid_grant(
             "Please check the 'jti' claim: it was used before",
         ));
