@@ -633,6 +633,7 @@ mod tests {
                 login: "u@example.com".into(),
                 root_id: 1,
                 created_at: Utc::now(),
+                account: Default::default(),
             },
         );
         let mut file = item(7, Kind::File, Some(2));
