@@ -10,7 +10,7 @@ crates/box-emulator/src/v2/operations.md:
 * pass "real ids": generated requests whose path ids are those of records
   created first through the API (a folder, a file, a version, a comment, a
   task and its assignment, a collaboration, a webhook, an upload session,
-  Favorites, the users).
+  Favorites, the users, a group and a membership).
 
 Each response is checked with schemathesis' `not_a_server_error` and
 `response_schema_conformance` checks against Box's description as vendored in
@@ -188,6 +188,12 @@ def seed_records(base, token, other_token):
     zipped = call("POST", "/2.0/zip_downloads", json={"items": [{"type": "folder", "id": folder["id"]}]})
     requests.get(zipped["download_url"], timeout=30).content
     zip_id = zipped["status_url"].rsplit("/", 2)[-2]
+    group = call("POST", "/2.0/groups", json={"name": "conformance group"})
+    membership = call("POST", "/2.0/group_memberships",
+                      json={"group": {"id": group["id"]}, "user": {"id": other["id"]}})
+    call("POST", "/2.0/collaborations",
+         json={"item": {"type": "folder", "id": folder["id"]},
+               "accessible_by": {"type": "group", "id": group["id"]}, "role": "editor"})
     return {
         "file_id": file["id"],
         "folder_id": folder["id"],
@@ -202,6 +208,8 @@ def seed_records(base, token, other_token):
         "user_id": me["id"],
         "web_link_id": link["id"],
         "zip_download_id": zip_id,
+        "group_id": group["id"],
+        "group_membership_id": membership["id"],
     }, {"folder_id": trashed["id"], "web_link_id": trashed_link["id"]}
 
 
