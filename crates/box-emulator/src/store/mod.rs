@@ -223,7 +223,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// A mutation in progress: the state plus the rows to write when it ends,
-/// and how to put back what it changed if it fails ([`undo`]).
+/// and how to put back what it changed if it fails (the `undo` module).
 ///
 /// Every change of a record goes with a `touch` of its row, made *before*
 /// the record changes: the touch keeps the record's value for the undo log.
@@ -345,7 +345,7 @@ impl Store {
     /// All or nothing: a closure that returns an error after changing
     /// records leaves no trace, in memory or in the database, in both modes
     /// (the records it touched are put back from the write's undo log, see
-    /// [`undo`], before the state lock is let go).
+    /// the `undo` module, before the state lock is let go).
     ///
     /// Memory is changed under the state lock, which is let go before the
     /// records are committed to SQLite (the database lock keeps writers in

@@ -295,7 +295,7 @@ const ITEM_KEYS: &[&str] = &[
     "version_number",
 ];
 
-/// A set of [`ITEM_KEYS`], one bit each.
+/// A set of `ITEM_KEYS`, one bit each.
 #[derive(Debug, Clone, Copy)]
 pub struct KeySet(u64);
 
